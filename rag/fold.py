@@ -1,0 +1,52 @@
+"""Folding text for matching: NFKC, traditional→simplified, lower-case.
+
+Folding is for matching only. Stored text, quotes and offsets always stay original.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+_WS = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def fold(text: str) -> str:
+    """Fold text for matching.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        NFKC-normalised (full-width → half-width), simplified-Chinese, lower-case text.
+        Its length may differ from the input's; never use it for offsets.
+    """
+    return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+def fold_compact(text: str) -> str:
+    """Fold and remove all whitespace (the gold set's comparison form)."""
+    return _WS.sub("", fold(text))
+
+
+def to_traditional(text: str) -> str:
+    """Convert simplified Chinese to traditional (for answers to traditional questions)."""
+    return _s2t().convert(text)
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese to simplified, leaving everything else alone."""
+    return _t2s().convert(text)
