@@ -64,7 +64,7 @@ class RetrievalConfig(_Section):
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(50, ge=1, le=1000)
     rrf_k: int = Field(60, ge=1)
-    dense_weight: float = Field(1.0, ge=0)
+    dense_weight: float = Field(0.5, ge=0)
     bm25_weight: float = Field(1.0, ge=0)
     dedupe_threshold: float = Field(0.8, ge=0, le=1)
     max_question_chars: int = Field(2000, ge=10)
@@ -78,8 +78,9 @@ class AnswererConfig(_Section):
     device: str = "auto"
     max_new_tokens: int = Field(128, ge=1)
     max_passages: int = Field(5, ge=1)
-    abstain_min_score: float = 0.0
-    options: dict[str, Any] = Field(default_factory=dict)
+    # Abstention thresholds of the extractive answerer, set on the dev set (see the eval report).
+    min_coverage: float = Field(0.45, ge=0, le=1)
+    min_score: float = Field(0.35, ge=0, le=1)
 
 
 class Settings(_Section):

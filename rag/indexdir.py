@@ -1,0 +1,280 @@
+"""An index directory: manifest, SQLite store, dense index and BM25 index kept in step.
+
+Layout::
+
+    manifest.json   schema version, embedder name/dim, chunker settings, counts
+    store.sqlite    documents and chunks (the source of truth)
+    dense.faiss     chunk vectors keyed by chunk id
+    bm25/           bm25s arrays, ids and vocabulary (no pickle)
+
+Readers work on an immutable ``Snapshot``; a write builds new derived indexes aside
+and swaps the snapshot in one assignment, so a reader sees the old or the new state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.base import Embedder
+from rag.atomic import write_text_atomic
+from rag.chunking import Chunker
+from rag.errors import IndexStateError
+from rag.fold import fold
+from rag.index.bm25 import BM25Index
+from rag.index.faiss import FaissIndex
+from rag.segment import tokens
+from rag.store import Store
+from rag.types import Chunk, Document
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class IngestReport:
+    """What an ingest changed."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed; {self.chunks_added} chunks embedded, {self.chunks_removed} removed"
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The derived indexes readers use; replaced whole on every write."""
+
+    dense: FaissIndex
+    bm25: BM25Index
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What is embedded and indexed for a chunk: its context line, then its text, folded.
+
+    Folding (traditional→simplified, NFKC) makes the dense match script-blind, as the
+    question is folded too; the stored text and offsets stay original.
+    """
+    return fold(f"{chunk.context}\n{chunk.text}" if chunk.context else chunk.text)
+
+
+def content_hash(doc: Document) -> str:
+    return doc.meta.get("sha256") or hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
+
+
+class IndexDirectory:
+    """Opens (or creates) an index directory for one embedder and chunker.
+
+    Args:
+        directory: The index directory.
+        embedder: Embeds passages; its name and dim must match the manifest.
+        chunker: Chunks documents; its settings must match the manifest.
+        use_gpu: Passed to the FAISS backend.
+        load_derived: Load the dense and BM25 indexes (False to open a damaged index for repair).
+
+    Raises:
+        IndexStateError: Not an index, corrupt, or built with another embedder/chunker.
+    """
+
+    def __init__(
+        self, directory: Path, embedder: Embedder, chunker: Chunker, use_gpu: str = "auto", load_derived: bool = True
+    ) -> None:
+        self.directory = directory
+        self.embedder = embedder
+        self.chunker = chunker
+        self.use_gpu = use_gpu
+        self._write_lock = threading.Lock()
+        manifest_path = directory / MANIFEST
+        if directory.exists() and any(directory.iterdir()) and not manifest_path.exists():
+            raise IndexStateError(f"{directory} is not an index directory (no {MANIFEST}); choose another index.dir")
+        directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+        if manifest_path.exists():
+            self._check_manifest(self._read_manifest())
+        self.store = Store(directory / "store.sqlite")
+        exists = manifest_path.exists()
+        self.snapshot = self._load_snapshot() if exists and load_derived else self._empty_snapshot()
+        if not manifest_path.exists():
+            self._write_manifest()
+
+    # -- manifest -------------------------------------------------------------------------
+    def _read_manifest(self) -> dict:
+        path = self.directory / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexStateError(
+                f"{path} is unreadable ({exc}); rebuild the index with `rag ingest --rebuild`"
+            ) from exc
+        if not isinstance(data, dict):
+            raise IndexStateError(f"{path} is not a manifest; rebuild the index with `rag ingest --rebuild`")
+        return data
+
+    def expected_manifest(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "embedder": {"name": self.embedder.name, "dim": self.embedder.dim},
+            "chunker": self.chunker.settings(),
+        }
+
+    def _check_manifest(self, data: dict) -> None:
+        want = self.expected_manifest()
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise IndexStateError(
+                f"index {self.directory} has schema {data.get('schema_version')}, this version reads "
+                f"{SCHEMA_VERSION}: rebuild it with `rag ingest --rebuild PATH...`"
+            )
+        for key, label in (("embedder", "embedder"), ("chunker", "chunker settings")):
+            if data.get(key) != want[key]:
+                raise IndexStateError(
+                    f"index {self.directory} was built with {label} {data.get(key)}, but the config asks for "
+                    f"{want[key]}: rebuild it with `rag ingest --rebuild PATH...` or set index.dir to another directory"
+                )
+
+    def _write_manifest(self) -> None:
+        data = self.expected_manifest() | {"counts": self.store.counts()}
+        write_text_atomic(self.directory / MANIFEST, json.dumps(data, ensure_ascii=False, indent=2))
+
+    def manifest(self) -> dict:
+        return self._read_manifest()
+
+    # -- snapshots ------------------------------------------------------------------------
+    def _empty_snapshot(self) -> Snapshot:
+        return Snapshot(FaissIndex(self.embedder.dim, self.use_gpu), BM25Index([], []))
+
+    def _load_snapshot(self) -> Snapshot:
+        try:
+            dense = FaissIndex.load(self.directory, self.embedder.dim, self.use_gpu)
+            bm25 = BM25Index.load(self.directory)
+        except ValueError as exc:
+            raise IndexStateError(f"index {self.directory} is damaged: {exc}; run `rag index repair`") from exc
+        snap = Snapshot(dense, bm25)
+        problems = self.check(snap)
+        if problems:
+            raise IndexStateError(f"index {self.directory} is inconsistent ({problems[0]}); run `rag index repair`")
+        return snap
+
+    def check(self, snap: Snapshot | None = None) -> list[str]:
+        """Consistency problems (empty when sound): every chunk has one vector and one BM25 entry."""
+        snap = snap or self.snapshot
+        ids, _ = self.store.all_chunk_tokens()
+        problems = []
+        dense_ids = np.sort(snap.dense.ids())
+        if not np.array_equal(dense_ids, np.asarray(ids, dtype=np.int64)):
+            problems.append(f"{len(ids)} chunks but {len(dense_ids)} vectors with other ids")
+        if len(snap.bm25) != len(ids):
+            problems.append(f"{len(ids)} chunks but {len(snap.bm25)} BM25 entries")
+        return problems
+
+    # -- writes ---------------------------------------------------------------------------
+    def ingest(
+        self,
+        docs: Iterable[Document],
+        *,
+        replace_all: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
+        """Add or update documents; unchanged ones (same content hash) cost nothing.
+
+        Args:
+            docs: Documents to ingest.
+            replace_all: Also delete stored documents not among ``docs``.
+            progress: Called with (done, total) chunks while embedding.
+
+        Returns:
+            What changed.
+        """
+        docs = list(docs)
+        report = IngestReport()
+        with self._write_lock:
+            plans: list[tuple[Document, str, list[Chunk]]] = []
+            next_id = self.store.next_chunk_id()
+            for doc in docs:
+                sha = content_hash(doc)
+                old = self.store.document_sha(doc.doc_id)
+                if old == sha:
+                    report.unchanged.append(doc.doc_id)
+                    continue
+                (report.updated if old else report.added).append(doc.doc_id)
+                chunks = self.chunker.chunk(doc, first_id=next_id)
+                next_id += len(chunks)
+                plans.append((doc, sha, chunks))
+            keep = {d.doc_id for d in docs}
+            stale = [i.doc_id for i in self.store.documents() if i.doc_id not in keep] if replace_all else []
+            report.removed.extend(stale)
+            if not plans and not stale:
+                return report
+            new_chunks = [c for _, _, cs in plans for c in cs]
+            vectors = self._embed([passage_text(c) for c in new_chunks], progress)
+            removed_ids: list[int] = []
+            with self.store.transaction():
+                for doc_id in stale + [d.doc_id for d, _, _ in plans]:
+                    removed_ids.extend(self.store.delete_document(doc_id))
+                for doc, sha, chunks in plans:
+                    self.store.put_document(doc, sha, chunks, [tokens(passage_text(c)) for c in chunks])
+            report.chunks_added, report.chunks_removed = len(new_chunks), len(removed_ids)
+            self._commit_derived(removed_ids, [c.chunk_id for c in new_chunks], vectors)
+        return report
+
+    def delete(self, doc_id: str) -> bool:
+        """Delete a document with its vectors and BM25 entries. Returns False when unknown."""
+        with self._write_lock:
+            if self.store.document_sha(doc_id) is None:
+                return False
+            with self.store.transaction():
+                removed = self.store.delete_document(doc_id)
+            self._commit_derived(removed, [], np.zeros((0, self.embedder.dim), np.float32))
+            return True
+
+    def repair(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the dense and BM25 indexes from the store (vectors mostly from the cache).
+
+        Returns:
+            The number of chunks re-indexed.
+        """
+        with self._write_lock:
+            ids, toks = self.store.all_chunk_tokens()
+            chunks = self.store.chunks(ids)
+            vectors = self._embed([passage_text(chunks[i]) for i in ids], progress)
+            dense = FaissIndex(self.embedder.dim, self.use_gpu)
+            dense.add(np.asarray(ids, dtype=np.int64), vectors)
+            self._save(Snapshot(dense, BM25Index(ids, toks)))
+            return len(ids)
+
+    def _embed(self, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
+        out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+        step = 64
+        for i in range(0, len(texts), step):
+            out[i : i + step] = self.embedder.embed_passages(texts[i : i + step])
+            if progress:
+                progress(min(i + step, len(texts)), len(texts))
+        return out
+
+    def _commit_derived(self, removed: list[int], added: list[int], vectors: np.ndarray) -> None:
+        # Copy the dense index so readers keep searching the old one until the swap.
+        dense = self.snapshot.dense.copy()
+        dense.remove(np.asarray(removed, dtype=np.int64))
+        dense.add(np.asarray(added, dtype=np.int64), vectors)
+        ids, toks = self.store.all_chunk_tokens()
+        self._save(Snapshot(dense, BM25Index(ids, toks)))
+
+    def _save(self, snap: Snapshot) -> None:
+        snap.dense.save(self.directory)
+        snap.bm25.save(self.directory)
+        self._write_manifest()
+        self.snapshot = snap

@@ -1,0 +1,219 @@
+"""The one façade the CLI, the service and the eval harness use.
+
+Everything is loaded lazily and once: the embedder, the index directory, the answerer.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from embeddings.base import Embedder
+from rag.answer.base import Answerer
+from rag.chunking import Chunker
+from rag.config import Settings, load_settings
+from rag.errors import InputError, NotFoundError
+from rag.indexdir import IndexDirectory, IngestReport
+from rag.loaders import discover, load_bytes, load_file
+from rag.question import validate_question
+from rag.retrieval import HybridRetriever
+from rag.store import DocumentInfo
+from rag.types import Answer, Citation, Document, Hit
+
+Progress = Callable[[int, int], None]
+
+
+class Pipeline:
+    """Ingest, search and ask over one index.
+
+    Args:
+        settings: The configuration.
+        embedder: Use this embedder instead of the configured one (tests, benchmarks).
+        answerer: Use this answerer instead of the configured one.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, answerer: Answerer | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._answerer = answerer
+        self._index: IndexDirectory | None = None
+        self._lock = threading.RLock()
+
+    @classmethod
+    def from_config(cls, path: str | Path | None = None, overrides: dict | None = None) -> Pipeline:
+        """Build a pipeline from a YAML config file (None: the defaults) and overrides."""
+        return cls(load_settings(path, overrides))
+
+    # -- lazily loaded parts ------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        """The cached embedder (loaded on first use)."""
+        with self._lock:
+            if self._embedder is None:
+                from embeddings.factory import make_embedder
+
+                self._embedder = make_embedder(self.settings)
+            return self._embedder
+
+    @property
+    def index(self) -> IndexDirectory:
+        """The opened index directory (created empty if missing)."""
+        with self._lock:
+            if self._index is None:
+                self._index = IndexDirectory(
+                    self.settings.index_dir, self.embedder, Chunker(self.settings.chunker), self.settings.index.use_gpu
+                )
+            return self._index
+
+    @property
+    def answerer(self) -> Answerer:
+        """The configured answerer (loaded on first use)."""
+        with self._lock:
+            if self._answerer is None:
+                from rag.answer.factory import make_answerer
+
+                self._answerer = make_answerer(self.settings, self.embedder)
+            return self._answerer
+
+    def retriever(self) -> HybridRetriever:
+        """A retriever over the current snapshot (a write in progress does not affect it)."""
+        snap = self.index.snapshot
+        return HybridRetriever(self.index.store, snap.dense, snap.bm25, self.embedder, self.settings.retrieval)
+
+    # -- documents ----------------------------------------------------------------------------
+    def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
+        """Build the index of the configured corpus when the index is empty.
+
+        Returns:
+            The ingest report when something was built, else None.
+        """
+        if self.index.store.counts()["documents"]:
+            return None
+        corpus = Path(self.settings.corpus)
+        if not corpus.exists():
+            raise NotFoundError(f"the index is empty and the corpus {corpus} does not exist: run `rag ingest PATH`")
+        return self.ingest([corpus], progress=progress)
+
+    def ingest(self, paths: list[Path], *, replace_all: bool = False, progress: Progress | None = None) -> IngestReport:
+        """Load and ingest files and directories (all are validated before anything is written).
+
+        Args:
+            paths: Files and directories (searched recursively for supported formats).
+            replace_all: Also remove stored documents that are not among these files.
+            progress: Called with (done, total) chunks while embedding.
+        """
+        files = discover(paths)
+        docs = [load_file(p) for p in files]
+        self._check_unique(docs)
+        return self.index.ingest(docs, replace_all=replace_all, progress=progress)
+
+    def ingest_bytes(self, data: bytes, name: str) -> IngestReport:
+        """Ingest one uploaded file; ``name`` is used as its id, never as a path."""
+        return self.index.ingest([load_bytes(data, name)])
+
+    def delete(self, doc_id: str) -> None:
+        """Delete a document. Raises NotFoundError when it is not in the index."""
+        if not self.index.delete(doc_id):
+            raise NotFoundError(f"no document '{doc_id}' in the index")
+
+    def repair(self, progress: Progress | None = None) -> int:
+        """Rebuild the derived indexes from the store; works on an index too damaged to open."""
+        with self._lock:
+            self._index = IndexDirectory(
+                self.settings.index_dir,
+                self.embedder,
+                Chunker(self.settings.chunker),
+                self.settings.index.use_gpu,
+                load_derived=False,
+            )
+            return self._index.repair(progress)
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.index.store.documents()
+
+    def document(self, doc_id: str) -> Document:
+        doc = self.index.store.document(doc_id)
+        if doc is None:
+            raise NotFoundError(f"no document '{doc_id}' in the index")
+        return doc
+
+    @staticmethod
+    def _check_unique(docs: list[Document]) -> None:
+        seen: dict[str, str] = {}
+        for d in docs:
+            if d.doc_id in seen:
+                raise InputError(f"two files share the name '{d.doc_id}': {seen[d.doc_id]} and {d.source}")
+            seen[d.doc_id] = d.source
+
+    # -- questions ----------------------------------------------------------------------------
+    def check_question(self, question: object) -> str:
+        """Validate a question (raises InputError) and return it stripped."""
+        return validate_question(question, self.settings.retrieval.max_question_chars)
+
+    def search(
+        self, question: str, top_k: int | None = None, mode: str | None = None, timings: dict | None = None
+    ) -> list[Hit]:
+        """Retrieve the best passages for a question.
+
+        Args:
+            question: Any script; validated here.
+            top_k: Number of hits (config default when None).
+            mode: ``hybrid`` | ``dense`` | ``bm25`` (config default when None).
+            timings: Filled with seconds per stage when given.
+        """
+        question = self.check_question(question)
+        self.ensure_index()
+        return self.retriever().search(question, top_k, timings, mode)
+
+    def _prepare(self, question: str, history: list[dict] | None, top_k: int | None, mode: str | None):
+        question = self.check_question(question)
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        from rag.answer.followup import standalone_question
+
+        standalone = standalone_question(question, history or [])
+        timings["rewrite"] = time.perf_counter() - t
+        k = top_k or max(self.settings.retrieval.top_k, self.settings.answerer.max_passages)
+        hits = self.search(standalone, k, mode, timings)
+        return standalone, hits, timings
+
+    def ask(
+        self, question: str, history: list[dict] | None = None, top_k: int | None = None, mode: str | None = None
+    ) -> tuple[Answer, list[Hit]]:
+        """Answer a question with citations.
+
+        Args:
+            question: The user's question (a follow-up is rewritten using ``history``).
+            history: Earlier turns, ``[{"role": "user"|"assistant", "content": str}]``.
+            top_k: Passages handed to the answerer.
+            mode: Retrieval mode override.
+
+        Returns:
+            The answer and the hits it was given.
+        """
+        standalone, hits, timings = self._prepare(question, history, top_k, mode)
+        t = time.perf_counter()
+        answer = self.answerer.answer(standalone, hits, history)
+        timings["answer"] = time.perf_counter() - t
+        answer.timings = timings | answer.timings
+        answer.question = standalone
+        return answer, hits
+
+    def ask_stream(
+        self, question: str, history: list[dict] | None = None, top_k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Like ``ask`` but yields text pieces, then the final ``Answer``."""
+        standalone, hits, timings = self._prepare(question, history, top_k, None)
+        t = time.perf_counter()
+        for piece in self.answerer.stream(standalone, hits, history):
+            if isinstance(piece, Answer):
+                timings["answer"] = time.perf_counter() - t
+                piece.timings = timings | piece.timings
+                piece.question = standalone
+            yield piece
+
+    def source_name(self, citation: Citation) -> str:
+        """The file name a citation points at (the document id for files)."""
+        return citation.doc_id

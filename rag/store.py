@@ -1,0 +1,197 @@
+"""SQLite store of documents and chunks: the source of truth of an index directory.
+
+The dense and lexical indexes are derived from it (chunk ids are shared), so a
+broken derived index can always be rebuilt from here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.types import Chunk, Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    context TEXT NOT NULL,
+    tokens TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document's summary (no text)."""
+
+    doc_id: str
+    title: str
+    source: str
+    sha256: str
+    chars: int
+    chunks: int
+
+
+class Store:
+    """Documents and chunks in one SQLite file.
+
+    Args:
+        path: The database file; created with its schema if missing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # One writer connection; readers get their own per thread so that, with WAL, they
+        # see the last committed state and never a writer's open transaction.
+        self._writer = self._connect()
+        self._writer.executescript(SCHEMA)
+        self._local = threading.local()
+        self._docs: dict[str, Document] = {}
+        self._generation = 0
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        return db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection: the writer's inside a transaction, else a reader's."""
+        if getattr(self._local, "in_tx", False):
+            return self._writer
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
+
+    def close(self) -> None:
+        self._writer.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all."""
+        self._writer.execute("BEGIN IMMEDIATE")
+        self._local.in_tx = True
+        try:
+            yield
+        except BaseException:
+            self._writer.execute("ROLLBACK")
+            raise
+        else:
+            self._writer.execute("COMMIT")
+        finally:
+            self._local.in_tx = False
+        self._generation += 1
+        self._docs = {}
+
+    def next_chunk_id(self) -> int:
+        """A chunk id never used before in this store (ids are not reused after deletes)."""
+        row = self._db.execute("SELECT value FROM counters WHERE name='chunk_id'").fetchone()
+        top = self._db.execute("SELECT COALESCE(MAX(chunk_id), -1) FROM chunks").fetchone()[0]
+        return max(row[0] if row else 0, top + 1)
+
+    def document_sha(self, doc_id: str) -> str | None:
+        row = self._db.execute("SELECT sha256 FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def put_document(self, doc: Document, sha256: str, chunks: list[Chunk], chunk_tokens: list[list[str]]) -> None:
+        """Insert or replace a document and its chunks (call inside ``transaction``)."""
+        self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc.doc_id,))
+        self._db.execute(
+            "INSERT INTO documents(doc_id, title, source, sha256, text, meta) VALUES (?,?,?,?,?,?)",
+            (doc.doc_id, doc.title, doc.source, sha256, doc.text, json.dumps(doc.meta, ensure_ascii=False)),
+        )
+        self._db.executemany(
+            'INSERT INTO chunks(chunk_id, doc_id, ord, start, "end", context, tokens) VALUES (?,?,?,?,?,?,?)',
+            [
+                (c.chunk_id, c.doc_id, i, c.start, c.end, c.context, " ".join(t))
+                for i, (c, t) in enumerate(zip(chunks, chunk_tokens, strict=True))
+            ],
+        )
+        if chunks:
+            self._db.execute(
+                "INSERT INTO counters(name, value) VALUES ('chunk_id', ?) "
+                "ON CONFLICT(name) DO UPDATE SET value=MAX(value, excluded.value)",
+                (chunks[-1].chunk_id + 1,),
+            )
+
+    def delete_document(self, doc_id: str) -> list[int]:
+        """Delete a document (inside ``transaction``). Returns the ids of its removed chunks."""
+        ids = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+        self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+        return ids
+
+    def chunk_ids(self, doc_id: str) -> list[int]:
+        return [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self._db.execute(
+            "SELECT d.doc_id, d.title, d.source, d.sha256, length(d.text), "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id=d.doc_id) FROM documents d ORDER BY d.doc_id"
+        )
+        return [DocumentInfo(*r) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        """The full document, cached: citations slice its text."""
+        if doc_id in self._docs:
+            return self._docs[doc_id]
+        generation = self._generation
+        row = self._db.execute(
+            "SELECT doc_id, title, text, source, meta FROM documents WHERE doc_id=?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        doc = Document(row[0], row[1], row[2], row[3], json.loads(row[4]))
+        if generation == self._generation:  # a commit in between may have changed it
+            self._docs[doc_id] = doc
+        return doc
+
+    def chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
+        """Chunks by id; unknown ids are left out."""
+        ids = list(ids)
+        out: dict[int, Chunk] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f'SELECT chunk_id, doc_id, start, "end", context FROM chunks WHERE chunk_id IN ({marks})', part
+            )
+            for cid, doc_id, start, end, ctx in rows:
+                doc = self.document(doc_id)
+                if doc is not None:
+                    out[cid] = Chunk(cid, doc_id, doc.text[start:end], start, end, ctx)
+        return out
+
+    def all_chunk_tokens(self) -> tuple[list[int], list[list[str]]]:
+        """Every chunk id with its lexical tokens, in id order (to rebuild BM25)."""
+        ids, toks = [], []
+        for cid, t in self._db.execute("SELECT chunk_id, tokens FROM chunks ORDER BY chunk_id"):
+            ids.append(cid)
+            toks.append(t.split(" ") if t else [])
+        return ids, toks
+
+    def counts(self) -> dict[str, int]:
+        docs = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return {"documents": docs, "chunks": chunks}

@@ -1,0 +1,85 @@
+"""Shared fixtures: a tiny embedding model built once per session, small corpora, pipelines."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.config import REPO_ROOT, load_settings
+from tests.tiny_models import build_tiny_sentence_transformer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+CORPUS = REPO_ROOT / "data" / "corpus"
+SMALL_DOCS = {
+    "changdu.txt": "昌都市易地扶贫搬迁\n\n2016年以来,全市开工建设易地扶贫搬迁安置点268个,涉及建档立卡贫困人口9.9万人。"
+    "三岩片区跨市整体搬迁已搬迁7211人。\n",
+    "lhasa.txt": "■ 拉萨市乡村振兴局\n\n到2020年，建档立卡人口人均纯收入从2015年的2982元增加到13741.44元，"
+    "年均增长率达到35.74%。拉萨市累计投入产业项目资金10亿元。\n",
+    "tibet_hant.txt": "西藏是全國唯一省級集中連片特困地區。西藏累計實現62.8萬貧困人口脫貧、74個貧困縣區全部摘帽。\n",
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny sentence-transformers model directory, built once per session."""
+    texts = list(SMALL_DOCS.values()) + [p.read_text(encoding="utf-8")[:20000] for p in sorted(CORPUS.glob("*.txt"))]
+    return build_tiny_sentence_transformer(tmp_path_factory.mktemp("models") / "tiny-bert", texts)
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The tiny model behind the real sentence-transformers backend."""
+    from embeddings.sentence_transformer import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(str(tiny_model_dir), tmp_path_factory.mktemp("unused"), device="cpu")
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """Three small documents (simplified, with a section heading, and traditional)."""
+    d = tmp_path / "corpus"
+    d.mkdir()
+    for name, text in SMALL_DOCS.items():
+        (d / name).write_text(text, encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path, tiny_model_dir: Path):
+    """Settings pointing at a temp home and the tiny model; pass nested overrides."""
+
+    def make(**overrides):
+        base = {
+            "home": str(tmp_path / "home"),
+            "index": {"dir": str(tmp_path / "home" / "index")},
+            "embedder": {"model": str(tiny_model_dir), "query_prompt": "", "passage_prompt": ""},
+        }
+        for key, value in overrides.items():
+            base[key] = value if not isinstance(value, dict) else {**base.get(key, {}), **value}
+        return load_settings(None, base)
+
+    return make
+
+
+@pytest.fixture
+def pipeline_factory(settings_factory):
+    """Pipelines over the tiny model in a temp home."""
+    from rag.pipeline import Pipeline
+
+    def make(**overrides):
+        return Pipeline(settings_factory(**overrides))
+
+    return make
+
+
+@pytest.fixture
+def copy_corpus(tmp_path: Path) -> Path:
+    """A writable copy of the bundled corpus."""
+    dst = tmp_path / "bundled"
+    shutil.copytree(CORPUS, dst)
+    return dst

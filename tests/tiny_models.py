@@ -1,0 +1,74 @@
+"""Tiny models built from scratch for tests: no weights from anywhere, seconds to build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TEXTS = [
+    "昌都搬迁了多少人?",
+    "2016年以来,全市开工建设易地扶贫搬迁安置点268个,涉及建档立卡贫困人口9.9万人。",
+    "拉萨建档立卡人口人均纯收入从2015年的2982元增加到13741.44元。",
+    "西藏累计实现62.8万贫困人口脱贫、74个贫困县区全部摘帽。",
+    "How many people were relocated in Chamdo? About 99,000 people.",
+    "拉薩建檔立卡人口2020年人均純收入有多少?",
+]
+
+
+def build_tiny_sentence_transformer(path: Path, extra_texts: list[str] | None = None) -> Path:
+    """Save a 2-layer, 32-dim BERT sentence-transformer with a WordPiece vocab trained on ``TEXTS``.
+
+    Args:
+        path: Directory to create.
+        extra_texts: More text to train the vocabulary on.
+
+    Returns:
+        ``path``.
+    """
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    try:  # sentence-transformers >= 6 moved the modules
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:  # pragma: no cover - older releases
+        from sentence_transformers import models
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import models as tok_models
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(tok_models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True, handle_chinese_chars=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(
+        TEXTS + (extra_texts or []), trainers.WordPieceTrainer(vocab_size=3000, special_tokens=specials)
+    )
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+    )
+    fast = BertTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=256,
+    )
+    hf_dir = path / "hf"
+    BertModel(config).save_pretrained(hf_dir)
+    fast.save_pretrained(hf_dir)
+    transformer = models.Transformer(str(hf_dir), max_seq_length=256)
+    get_dim = getattr(transformer, "get_embedding_dimension", None) or transformer.get_word_embedding_dimension
+    pooling = models.Pooling(get_dim(), "mean")
+    st = SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu")
+    st.save(str(path))
+    return path
