@@ -32,6 +32,7 @@ _HEADING_NUMBERED = re.compile(
 )
 _HEADING_MAX = 40
 _TITLE_MAX = 80
+_FRONT_MATTER_LINES = 5
 
 
 @dataclass(frozen=True)
@@ -178,11 +179,15 @@ class Chunker:
         """
         text, size = doc.text, self.config.size
         headings: dict[int, str] = {}
+        # The first few heading lines before any body text (article title, byline) describe
+        # the whole document, so they stay in every chunk's context.
+        front: list[str] = []
+        seen_body = False
         groups: list[tuple[list[_Span], str]] = []
         current: list[_Span] = []
 
         def context() -> str:
-            parts = [doc.title] + [headings[k] for k in sorted(headings)]
+            parts = [doc.title, *front] + [headings[k] for k in sorted(headings)]
             seen: list[str] = []
             for p in parts:
                 if p and p not in seen:
@@ -195,9 +200,14 @@ class Chunker:
                 if current:
                     groups.append((current, context()))
                     current = []
+                heading = text[unit.start : unit.end].strip("■●◆▲★# ")
+                if not seen_body and unit.heading_level == 3 and len(front) < _FRONT_MATTER_LINES:
+                    front.append(heading)
+                    continue
                 headings = {k: v for k, v in headings.items() if k < unit.heading_level}
-                headings[unit.heading_level] = text[unit.start : unit.end].strip("■●◆▲★# ")
+                headings[unit.heading_level] = heading
                 continue
+            seen_body = True
             current.extend(_split_long(text, unit, size) if unit.end - unit.start > size else [unit])
         if current:
             groups.append((current, context()))

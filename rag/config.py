@@ -79,8 +79,8 @@ class AnswererConfig(_Section):
     max_new_tokens: int = Field(128, ge=1)
     max_passages: int = Field(5, ge=1)
     # Abstention thresholds of the extractive answerer, set on the dev set (see the eval report).
-    min_coverage: float = Field(0.45, ge=0, le=1)
-    min_score: float = Field(0.35, ge=0, le=1)
+    min_coverage: float = Field(0.3, ge=0, le=1)
+    min_score: float = Field(0.4, ge=0, le=1)
 
 
 class Settings(_Section):

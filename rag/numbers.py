@@ -47,6 +47,7 @@ __all__ = [
     "quantities_present",
     "render_english",
     "same_number",
+    "units_compatible",
 ]
 
 
@@ -150,8 +151,9 @@ _EN_UNITS: dict[str, str] = {
     "percentage points": "百分点", "percentage point": "百分点", "percent": "%", "per cent": "%",
     "yuan": "元", "rmb": "元", "cny": "元", "us dollars": "美元", "usd": "美元",
     "household-times": "户次", "household times": "户次", "person-times": "人次", "person times": "人次",
+    "household-time": "户次", "person-time": "人次",
     "households": "户", "household": "户", "people": "人", "persons": "人", "person": "人",
-    "years": "年", "year": "年", "times": "次", "days": "天", "day": "天", "hours": "小时",
+    "years": "年", "year": "年", "times": "次", "time": "次", "days": "天", "day": "天", "hours": "小时",
     "square kilometres": "平方公里", "square kilometers": "平方公里", "square km": "平方公里",
     "square metres": "平方米", "square meters": "平方米", "cubic metres": "立方米", "cubic meters": "立方米",
     "kilometres": "公里", "kilometers": "公里", "km": "公里", "metres": "米", "meters": "米",
@@ -288,9 +290,10 @@ def _looks_like_year(num: str, frac: str | None, unit: str, scaled: bool) -> boo
     return not unit and 1900 <= int(num) <= 2100
 
 
-def _arabic(m: re.Match[str], text: str) -> Quantity | None:
+def _arabic(m: re.Match[str], folded: str) -> Quantity | None:
+    """The quantity of an ``_ARABIC`` match on the folded text (its ``text`` is the folded span)."""
     end = m.end()
-    if end < len(text) and _fold_char(text[end]).isascii() and _fold_char(text[end]).isalpha():
+    if end < len(folded) and folded[end].isascii() and folded[end].isalpha():
         return None  # glued to Latin letters: 5G, 13th, 3D
     num, frac = m["num"].replace(",", ""), m["frac"] or ""
     exponent = _CN_SCALES[m["cnscale"]] if m["cnscale"] else _EN_SCALES[m["enscale"]] if m["enscale"] else 0
@@ -300,7 +303,7 @@ def _arabic(m: re.Match[str], text: str) -> Quantity | None:
     return Quantity(
         value=_decimal(num + frac, exponent),
         unit=unit,
-        text=text[m.start() : end],
+        text=folded[m.start() : end],
         start=m.start(),
         end=end,
         approx="over" if m["a1"] or m["a2"] else "",
@@ -308,7 +311,8 @@ def _arabic(m: re.Match[str], text: str) -> Quantity | None:
     )
 
 
-def _chinese(m: re.Match[str], text: str) -> Quantity | None:
+def _chinese(m: re.Match[str], folded: str) -> Quantity | None:
+    """The quantity of a ``_CHINESE`` match on the folded text, or None if it is not one."""
     if m["pct"]:  # 百分之十六点四二: the span stops after the numeral; no scale or unit applies
         unit, end, scale, approx = "%", m.end("cnfrac") if m["cnfrac"] else m.end("cn"), None, False
     else:
@@ -320,7 +324,7 @@ def _chinese(m: re.Match[str], text: str) -> Quantity | None:
         return None
     value, is_year = parsed
     value = _decimal(format(value, "f"), _CN_SCALES[scale]) if scale else _tidy(value)
-    return Quantity(value, unit, text[m.start() : end], m.start(), end, "over" if approx else "", is_year)
+    return Quantity(value, unit, folded[m.start() : end], m.start(), end, "over" if approx else "", is_year)
 
 
 def find_quantities(text: str) -> list[Quantity]:

@@ -12,7 +12,7 @@ Two choices where the README is silent:
 
 * Citation markers (``[1]``) are removed from the answer first, so a marker never "answers" a number.
 * A substring hit whose gold answer starts or ends with a digit must not sit inside a longer number:
-  gold ``95%`` does not occur in ``99.5%``, nor ``9328`` in ``19328``.
+  gold ``9.5%`` does not occur in ``99.5%``, nor ``9328`` in ``19328``, nor ``99`` in ``99,000``.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def answer_matches(gold: str, answer_text: str) -> bool:
 
     >>> answer_matches("9.9萬人", "共搬迁9.9万人[1]"), answer_matches("1.8亿元", "about 180 million yuan")
     (True, True)
-    >>> answer_matches("9.9万", "9.9 million"), answer_matches("95%", "99.5%")
+    >>> answer_matches("9.9万", "9.9 million"), answer_matches("9.5%", "99.5%")
     (False, False)
     """
     text = strip_citation_markers(answer_text)

@@ -11,10 +11,14 @@ a disagreement. When nothing covers the question well enough, it abstains.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import jieba
+import jieba.posseg as pseg
 
 from embeddings.base import Embedder
 from rag.answer import qtype
@@ -54,6 +58,21 @@ _QUESTION_NOISE = frozenset(
         "呢",
     ]
 )
+# Question words that jieba may glue to the asked unit (多少钱, 几个县): removed before segmenting.
+_QUESTION_WORDS = re.compile(r"多少|几|哪些|哪几|哪个|哪|什么|为什么|为啥|是谁|谁|吗|呢|么")
+_ARABIC = re.compile(r"\d")
+_NAME_FLAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
+
+
+def question_terms(question: str) -> list[str]:
+    """The content terms of a question: its tokens without question words, in order, unique.
+
+    Example:
+        >>> question_terms("拉薩的「三包」標準是每人多少錢?")
+        ['拉萨', '三包', '标准', '每人', '钱']
+    """
+    stripped = _QUESTION_WORDS.sub(" ", fold(question))
+    return [t for t in dict.fromkeys(tokens(stripped)) if t not in _QUESTION_NOISE]
 
 
 @dataclass
@@ -76,13 +95,14 @@ class ExtractiveSettings:
     """Weights and abstention thresholds (set on the dev set; see configs/default.yaml)."""
 
     max_passages: int = 5
-    min_coverage: float = 0.45
-    min_score: float = 0.35
+    min_coverage: float = 0.3
+    min_score: float = 0.4
     w_coverage: float = 0.45
     w_similarity: float = 0.25
     w_type: float = 0.2
     w_rank: float = 0.1
     context_discount: float = 0.8
+    off_subject_penalty: float = 0.3
     related: int = 3
 
 
@@ -137,9 +157,13 @@ class ExtractiveAnswerer:
         candidates = self._candidates(hits)
         if not candidates:
             return []
-        q_tokens = [t for t in dict.fromkeys(tokens(question)) if t not in _QUESTION_NOISE]
+        q_tokens = question_terms(question)
         folded = [fold(c.text) for c in candidates]
         contexts = [fold(hits[c.hit_index].chunk.context) for c in candidates]
+        # Anchors: question terms the retrieved passages use in titles or section headings
+        # (拉萨, 林芝 …). A sentence whose own text and context lack an anchor is about
+        # another subject — the parallel-sections trap — and cannot answer.
+        anchors = [t for t in q_tokens if len(t) >= 2 and any(t in ctx for ctx in set(contexts))]
         n = len(candidates)
         # Rarer question terms among the candidates tell them apart (Chamdo vs Lhasa sections).
         weights = {t: math.log(1 + n / (1 + sum(t in f for f in folded))) + 0.5 for t in q_tokens}
@@ -149,9 +173,11 @@ class ExtractiveAnswerer:
             in_text = sum(w for t, w in weights.items() if t in f)
             in_ctx = sum(w for t, w in weights.items() if t not in f and t in ctx)
             c.coverage = (in_text + self.settings.context_discount * in_ctx) / total if q_tokens else 0.0
+            if any(a not in f and a not in ctx for a in anchors):
+                c.coverage *= self.settings.off_subject_penalty
             c.similarity = sim
             c.quantities = find_quantities(c.text)
-            c.type_score = _type_score(kind, c)
+            c.type_score = _type_score(kind, c, question)
             rank = 1.0 / (1 + c.hit_index)
             s = self.settings
             c.score = (
@@ -216,14 +242,21 @@ class ExtractiveAnswerer:
 
 
 def _has_figure(c: Candidate) -> bool:
-    return any(not _is_year(q) for q in c.quantities)
+    return any(not q.is_year for q in c.quantities)
 
 
 def _is_year(q: Quantity) -> bool:
-    return q.unit == "年" and 1900 <= q.value <= 2100 and "." not in q.text
+    return q.is_year
 
 
-def _type_score(kind: qtype.QuestionType, c: Candidate) -> float:
+def _names(text: str, question: str) -> list[str]:
+    """Proper nouns (people, places, bodies) in ``text`` that the question does not already name."""
+    jieba.setLogLevel(logging.WARNING)
+    q = fold(question)
+    return [w.word for w in pseg.cut(text) if w.flag in _NAME_FLAGS and len(w.word) >= 2 and fold(w.word) not in q]
+
+
+def _type_score(kind: qtype.QuestionType, c: Candidate, question: str) -> float:
     if kind.kind == qtype.QUANTITY:
         figures = [q for q in c.quantities if not _is_year(q)]
         if not figures:
@@ -235,6 +268,8 @@ def _type_score(kind: qtype.QuestionType, c: Candidate) -> float:
         return 1.0 if _LIST_CUES.search(c.text) else 0.3
     if kind.kind == qtype.REASON:
         return 1.0 if _REASON_CUES.search(c.text) else 0.3
+    if kind.kind == qtype.WHO:
+        return 1.0 if _names(c.text, question) else 0.3
     return 0.5
 
 
@@ -251,10 +286,12 @@ def _lead(kind: qtype.QuestionType, best: Candidate, question: str) -> Quantity 
     figures = [q for q in best.quantities if not _is_year(q)]
     if kind.unit:
         figures = [q for q in figures if _unit_matches(kind.unit, q)] or figures
+    # Reports state figures in digits; a Chinese numeral is often part of a name (四个不摘).
+    figures = [q for q in figures if _ARABIC.search(q.text)] or figures
     if not figures:
         return None
     f = fold(best.text)
-    hits = [m.start() for t in tokens(question) if t not in _QUESTION_NOISE for m in re.finditer(re.escape(t), f)]
+    hits = [m.start() for t in question_terms(question) for m in re.finditer(re.escape(t), f)]
     if not hits:
         return figures[-1]
     # Numbers in Chinese reports follow the thing they count: prefer a figure after a matched term.
@@ -286,7 +323,9 @@ def _statement(lang: str, lead: Quantity | None, sentence: str, marks: str) -> s
     sentence = sentence.rstrip("。；;，, ")
     if lang == "en":
         if lead is not None:
-            return f"About {render_english(lead)} ({lead.text}){marks}. The source says: “{sentence}”{marks}."
+            # "more than 16,000" already says how exact it is.
+            about = "" if lead.approx else "About "
+            return f"{about}{render_english(lead)} ({lead.text}){marks}. The source says: “{sentence}”{marks}."
         return f"The documents say: “{sentence}”{marks}."
     if lead is not None:
         return f"{lead.text}{marks}。原文：{sentence}{marks}。"
