@@ -26,14 +26,17 @@ setup: $(STAMP)
 demo: setup
 	@$(BIN)/ask "$(QUESTION)"
 
+# Unit + end-to-end tests, lint, then the eval gate on the dev set (eval/thresholds.yaml).
 test: setup
 	@$(BIN)/python -m pytest -q
+	@$(BIN)/ruff check .
+	@$(BIN)/rag eval --gold eval/gold/dev.jsonl --out out/eval --check eval/thresholds.yaml
 
 lint: setup
 	@$(BIN)/ruff check .
 
 eval: setup
-	@$(BIN)/rag eval --gold eval/gold/dev.jsonl --out out/eval --check eval/thresholds.yaml
+	@$(BIN)/rag eval --gold eval/gold/dev.jsonl --out out/eval --baselines --check eval/thresholds.yaml
 
 bench: setup
 	@$(BIN)/python -m eval.bench_retrieval

@@ -294,6 +294,48 @@ def models_list(config: ConfigOpt = None) -> None:
     _run(body)
 
 
+# -- eval / serve -----------------------------------------------------------------------------
+@app.command("eval")
+def eval_command(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold JSONL file (format: eval/gold/README.md).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for predictions, metrics and report.")] = Path(
+        "out/eval"
+    ),
+    answerer: Annotated[str | None, typer.Option(help="extractive | seq2seq | causal")] = None,
+    baselines: Annotated[bool, typer.Option("--baselines", help="Also run BM25-only and dense-only.")] = False,
+    check: Annotated[
+        Path | None, typer.Option("--check", help="Thresholds YAML: exit 1 when a metric is below its floor.")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Score the system against a gold QA set and write a report."""
+
+    def body() -> None:
+        from eval.harness import run_cli
+
+        code = run_cli(gold, out_dir, config, answerer, baselines, check, out, err)
+        if code:
+            raise typer.Exit(code)
+
+    _run(body)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to bind (non-loopback needs API keys).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    config: ConfigOpt = None,
+) -> None:
+    """Run the chat API and web page."""
+
+    def body() -> None:
+        from service.server import serve
+
+        serve(host=host, port=port, config=config)
+
+    _run(body)
+
+
 def main() -> None:
     """Entry point of ``rag``."""
     app()

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.config import REPO_ROOT, ConfigError, load_settings
+
+
+def test_default_yaml_spells_out_the_built_in_defaults() -> None:
+    assert load_settings(REPO_ROOT / "configs" / "default.yaml").model_dump() == load_settings(None).model_dump()
+
+
+@pytest.mark.parametrize("name", ["gpu.yaml", "hub.yaml"])
+def test_shipped_configs_validate(name: str) -> None:
+    load_settings(REPO_ROOT / "configs" / name)
+
+
+def test_rag_home_expands(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RAG_HOME", str(tmp_path))
+    s = load_settings(None)
+    assert s.index_dir == tmp_path / "index" / "default"
+    assert s.models_dir == tmp_path / "models"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("retrieval: {top_k: 0}", "retrieval.top_k"),
+        ("chunker: {size: big}", "chunker.size"),
+        ("unknown_section: 1", "unknown_section"),
+        ("[1, 2]", "mapping"),
+        ("a: [", "not valid YAML"),
+    ],
+)
+def test_bad_configs_name_the_problem(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path)
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.yaml")

@@ -1,0 +1,70 @@
+"""The pipeline façade on the tiny model: ask, cite, abstain, stream, follow up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.errors import InputError, NotFoundError
+from rag.types import Answer
+
+
+@pytest.fixture
+def pipe(pipeline_factory, small_corpus: Path):
+    p = pipeline_factory(corpus=str(small_corpus))
+    p.ensure_index()
+    return p
+
+
+def test_ask_cites_exact_spans(pipe, small_corpus: Path) -> None:
+    answer, hits = pipe.ask("昌都易地扶贫搬迁涉及多少建档立卡贫困人口?")
+    assert not answer.abstained
+    assert "9.9万" in answer.text
+    assert answer.citations
+    for c in answer.citations:
+        assert (small_corpus / c.doc_id).read_text(encoding="utf-8")[c.start : c.end] == c.quote
+        assert f"[{c.n}]" in answer.text
+    assert any("9.9万" in c.quote for c in answer.citations)
+    assert {"embed", "dense", "bm25", "fuse", "answer"} <= set(answer.timings)
+
+
+def test_traditional_question_is_answered_in_traditional_script(pipe) -> None:
+    answer, _ = pipe.ask("拉薩建檔立卡人口2020年人均純收入有多少?")
+    assert "13741.44" in answer.text
+    assert "原文" in answer.text and "純收入" in answer.text  # answer text in the question's script
+
+
+def test_a_question_the_documents_do_not_answer_abstains(pipe) -> None:
+    answer, _ = pipe.ask("那曲2021年的旅游收入是多少?")
+    assert answer.abstained
+    assert answer.citations == []
+    assert "没有" in answer.text
+
+
+def test_follow_up_uses_history(pipe) -> None:
+    history = [{"role": "user", "content": "昌都搬迁了多少人?"}]
+    answer, _ = pipe.ask("那拉萨呢?", history=history)
+    assert answer.question == "拉萨搬迁了多少人?"
+
+
+def test_stream_yields_pieces_then_the_answer(pipe) -> None:
+    pieces = list(pipe.ask_stream("昌都搬迁了多少人?"))
+    assert isinstance(pieces[-1], Answer)
+    assert "".join(p for p in pieces[:-1]) == pieces[-1].text
+
+
+def test_bad_question_and_unknown_document(pipe) -> None:
+    with pytest.raises(InputError):
+        pipe.ask("   ")
+    with pytest.raises(NotFoundError):
+        pipe.delete("nope.txt")
+
+
+def test_upload_then_delete(pipe) -> None:
+    before = pipe.index.store.counts()
+    report = pipe.ingest_bytes("那曲新建学校12所。".encode(), "../../etc/nagqu.txt")
+    assert report.added == ["nagqu.txt"]
+    assert pipe.index.store.counts()["documents"] == before["documents"] + 1
+    pipe.delete("nagqu.txt")
+    assert pipe.index.store.counts() == before
