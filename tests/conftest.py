@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from rag.config import REPO_ROOT, load_settings
 from tests.tiny_models import build_tiny_sentence_transformer
@@ -64,6 +65,20 @@ def settings_factory(tmp_path: Path, tiny_model_dir: Path):
         return load_settings(None, base)
 
     return make
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, tiny_model_dir: Path, small_corpus: Path) -> Path:
+    """A YAML config for the tiny model over ``small_corpus`` in a temp home (for CLI-level tests)."""
+    cfg = {
+        "home": str(tmp_path / "home"),
+        "corpus": str(small_corpus),
+        "index": {"dir": str(tmp_path / "home" / "index")},
+        "embedder": {"model": str(tiny_model_dir), "query_prompt": "", "passage_prompt": ""},
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from rich.console import Console
 
 from eval.gold import load_gold
@@ -24,15 +23,8 @@ GOLD = [
 
 
 @pytest.fixture
-def setup(tmp_path: Path, tiny_model_dir: Path, small_corpus: Path) -> tuple[Path, Path]:
-    cfg = {
-        "home": str(tmp_path / "home"),
-        "corpus": str(small_corpus),
-        "index": {"dir": str(tmp_path / "home" / "index")},
-        "embedder": {"model": str(tiny_model_dir), "query_prompt": "", "passage_prompt": ""},
-    }
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+def setup(tmp_path: Path, config_file: Path) -> tuple[Path, Path]:
+    config = config_file
     gold = tmp_path / "gold.jsonl"
     gold.write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in GOLD), encoding="utf-8")
     return config, gold

@@ -17,16 +17,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def config(tmp_path: Path, tiny_model_dir: Path, small_corpus: Path) -> Path:
-    cfg = {
-        "home": str(tmp_path / "home"),
-        "corpus": str(small_corpus),
-        "index": {"dir": str(tmp_path / "home" / "index")},
-        "embedder": {"model": str(tiny_model_dir), "query_prompt": "", "passage_prompt": ""},
-    }
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    return path
+def config(config_file: Path) -> Path:
+    return config_file
 
 
 def run(*args: str):
