@@ -65,8 +65,7 @@ class Store:
         self._writer = self._connect()
         self._writer.executescript(SCHEMA)
         self._local = threading.local()
-        self._docs: dict[str, Document] = {}
-        self._generation = 0
+        self._docs: dict[str, tuple[str, Document]] = {}  # doc_id -> (sha256, document)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
@@ -102,8 +101,6 @@ class Store:
             self._writer.execute("COMMIT")
         finally:
             self._local.in_tx = False
-        self._generation += 1
-        self._docs = {}
 
     def next_chunk_id(self) -> int:
         """A chunk id never used before in this store (ids are not reused after deletes)."""
@@ -153,34 +150,49 @@ class Store:
         return [DocumentInfo(*r) for r in rows]
 
     def document(self, doc_id: str) -> Document | None:
-        """The full document, cached: citations slice its text."""
-        if doc_id in self._docs:
-            return self._docs[doc_id]
-        generation = self._generation
-        row = self._db.execute(
-            "SELECT doc_id, title, text, source, meta FROM documents WHERE doc_id=?", (doc_id,)
-        ).fetchone()
-        if row is None:
+        """The full document (cached by content hash: citations slice its text)."""
+        row = self._db.execute("SELECT sha256 FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return self._document(self._db, doc_id, row[0]) if row else None
+
+    def _document(self, db: sqlite3.Connection, doc_id: str, sha: str) -> Document | None:
+        cached = self._docs.get(doc_id)
+        if cached is not None and cached[0] == sha:
+            return cached[1]
+        row = db.execute("SELECT title, text, source, meta, sha256 FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        if row is None or row[4] != sha:  # changed since the caller read its hash
             return None
-        doc = Document(row[0], row[1], row[2], row[3], json.loads(row[4]))
-        if generation == self._generation:  # a commit in between may have changed it
-            self._docs[doc_id] = doc
+        doc = Document(doc_id, row[0], row[1], row[2], json.loads(row[3]))
+        self._docs[doc_id] = (sha, doc)
         return doc
 
     def chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
-        """Chunks by id; unknown ids are left out."""
+        """Chunks by id, each cut from the document version it belongs to; unknown ids are left out.
+
+        One read transaction covers the chunk rows and the document texts, so a writer's
+        commit in between cannot pair old offsets with new text.
+        """
         ids = list(ids)
         out: dict[int, Chunk] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f'SELECT chunk_id, doc_id, start, "end", context FROM chunks WHERE chunk_id IN ({marks})', part
-            )
-            for cid, doc_id, start, end, ctx in rows:
-                doc = self.document(doc_id)
-                if doc is not None:
-                    out[cid] = Chunk(cid, doc_id, doc.text[start:end], start, end, ctx)
+        db = self._db
+        own_tx = not db.in_transaction
+        if own_tx:
+            db.execute("BEGIN")
+        try:
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                rows = db.execute(
+                    'SELECT c.chunk_id, c.doc_id, c.start, c."end", c.context, d.sha256 FROM chunks c '
+                    f"JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({marks})",
+                    part,
+                ).fetchall()
+                for cid, doc_id, start, end, ctx, sha in rows:
+                    doc = self._document(db, doc_id, sha)
+                    if doc is not None:
+                        out[cid] = Chunk(cid, doc_id, doc.text[start:end], start, end, ctx)
+        finally:
+            if own_tx:
+                db.execute("COMMIT")
         return out
 
     def all_chunk_tokens(self) -> tuple[list[int], list[list[str]]]:

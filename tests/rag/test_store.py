@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from rag.store import Store
+from rag.types import Chunk, Document
+
+
+def put(store: Store, doc: Document, sha: str, first_id: int) -> None:
+    with store.transaction():
+        store.delete_document(doc.doc_id)
+        store.put_document(doc, sha, [Chunk(first_id, doc.doc_id, doc.text[2:6], 2, 6)], [["t"]])
+
+
+def test_a_read_sees_one_committed_state_even_if_a_write_lands_midway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    put(store, Document("d", "t", "第一版：旧的内容", "d"), "sha1", 0)
+    read_text = store._document
+    interleaved = []
+
+    def write_in_between(db, doc_id, sha):
+        if not interleaved:  # a writer replaces the document after the chunk rows were read
+            interleaved.append(True)
+            t = threading.Thread(target=put, args=(store, Document("d", "t", "第二版：全新的文本内容", "d"), "sha2", 1))
+            t.start()
+            t.join()
+        return read_text(db, doc_id, sha)
+
+    monkeypatch.setattr(store, "_document", write_in_between)
+    chunks = store.chunks([0])
+    assert interleaved
+    assert chunks[0].text == "第一版：旧的内容"[2:6]  # old offsets with the old text, never the new one
+    assert store.chunks([0]) == {}  # afterwards the old chunk is gone
+    assert store.chunks([1])[1].text == "第二版：全新的文本内容"[2:6]
+
+
+def test_chunk_ids_are_never_reused(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    put(store, Document("d", "t", "一二三四五六七", "d"), "a", store.next_chunk_id())
+    with store.transaction():
+        store.delete_document("d")
+    assert store.next_chunk_id() == 1
+    assert store.counts() == {"documents": 0, "chunks": 0}
