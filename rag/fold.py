@@ -34,7 +34,12 @@ def fold(text: str) -> str:
         NFKC-normalised (full-width → half-width), simplified-Chinese, lower-case text.
         Its length may differ from the input's; never use it for offsets.
     """
-    return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
+    normal = unicodedata.normalize("NFKC", text)
+    try:
+        simplified = _t2s().convert(normal)
+    except UnicodeEncodeError:  # lone surrogates cannot reach OpenCC; they match nothing anyway
+        simplified = _t2s().convert(normal.encode("utf-8", "replace").decode("utf-8"))
+    return simplified.lower()
 
 
 def fold_compact(text: str) -> str:
