@@ -6,6 +6,7 @@ Every user error ends with one readable line on stderr and a non-zero exit code.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -336,8 +337,16 @@ def serve_command(
     _run(body)
 
 
+def _configure_logging() -> None:
+    """Warnings (such as an index being recovered) as one line each on stderr; library chatter off."""
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    for noisy in ("pypdf", "bm25s", "jieba", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
 def main() -> None:
     """Entry point of ``rag``."""
+    _configure_logging()
     app()
 
 
@@ -347,6 +356,7 @@ _ask_app.command()(ask_command)
 
 def ask_main() -> None:
     """Entry point of ``ask``."""
+    _configure_logging()
     _ask_app()
 
 
