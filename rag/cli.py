@@ -339,9 +339,11 @@ def serve_command(
 
 def _configure_logging() -> None:
     """Warnings (such as an index being recovered) as one line each on stderr; library chatter off."""
-    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
-    for noisy in ("pypdf", "bm25s", "jieba", "sentence_transformers", "transformers"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    # Libraries set their own logger levels on import; filter at the handler instead.
+    handler.addFilter(lambda r: r.levelno >= (logging.WARNING if r.name.startswith("rag") else logging.ERROR))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 
 def main() -> None:

@@ -50,11 +50,33 @@ class EmbedderConfig(_Section):
 
 
 class IndexConfig(_Section):
-    """Where the index lives and which dense engine holds the vectors."""
+    """Where the index lives and which dense engine holds the vectors.
+
+    FAISS (``rag/index/faiss.py``): ``kind: auto`` keeps exact search up to ``exact_max`` vectors and
+    re-builds as ``approximate`` (IVF or HNSW) beyond; 0 means a size-based default for the tuning
+    knobs (nlist = 4·√n, ...). Milvus (``rag/index/milvus.py``): ``milvus_uri`` empty means a Milvus
+    Lite file inside the index directory; an ``http(s)://`` URI (plus ``milvus_token`` or the
+    ``RAG_MILVUS_TOKEN`` variable) points at a cluster.
+    """
 
     dir: str = "${RAG_HOME}/index/default"
-    dense: Literal["faiss"] = "faiss"
+    dense: Literal["faiss", "milvus"] = "faiss"
     use_gpu: Literal["auto", "never", "always"] = "auto"
+    kind: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
+    exact_max: int = Field(100_000, ge=0)
+    approximate: Literal["ivf", "hnsw"] = "ivf"
+    quantization: Literal["none", "sq8", "pq"] = "none"
+    nlist: int = Field(0, ge=0)
+    nprobe: int = Field(0, ge=0)
+    hnsw_m: int = Field(32, ge=4, le=256)
+    ef_construction: int = Field(64, ge=8)
+    ef_search: int = Field(0, ge=0)
+    pq_m: int = Field(0, ge=0)
+    train_size: int = Field(0, ge=0)
+    milvus_uri: str = ""
+    milvus_token: str = ""
+    milvus_collection: str = "rag_chunks"
+    milvus_index: str = "FLAT"
 
 
 class RetrievalConfig(_Section):
@@ -68,6 +90,14 @@ class RetrievalConfig(_Section):
     bm25_weight: float = Field(1.0, ge=0)
     dedupe_threshold: float = Field(0.8, ge=0, le=1)
     max_question_chars: int = Field(2000, ge=10)
+    # English questions (rag/crosslingual): BM25 over dictionary translations, dense over the English
+    # question and over its Chinese rendering, fused with their own weights (set on the dev set).
+    # A sharper rank discount (en_rrf_k) rewards the stages agreeing at the top: translated rankings have noisy tails.
+    translate_english: bool = True
+    en_dense_weight: float = Field(0.25, ge=0)
+    en_bm25_weight: float = Field(1.0, ge=0)
+    en_dense_translated_weight: float = Field(0.75, ge=0)
+    en_rrf_k: int = Field(20, ge=1)
 
 
 class AnswererConfig(_Section):
@@ -79,8 +109,26 @@ class AnswererConfig(_Section):
     max_new_tokens: int = Field(128, ge=1)
     max_passages: int = Field(5, ge=1)
     # Abstention thresholds of the extractive answerer, set on the dev set (see the eval report).
-    min_coverage: float = Field(0.3, ge=0, le=1)
+    min_coverage: float = Field(0.4, ge=0, le=1)
     min_score: float = Field(0.4, ge=0, le=1)
+
+
+class ServiceConfig(_Section):
+    """The chat API (``rag serve``): keys and limits.
+
+    ``RAG_API_KEYS`` (comma-separated) adds keys at run time. With no key at all the
+    server only binds to loopback addresses.
+    """
+
+    api_keys: list[str] = Field(default_factory=list)
+    model_id: str = "rag-zh"
+    max_question_chars: int = Field(2000, ge=10)
+    max_messages: int = Field(50, ge=1)
+    max_request_bytes: int = Field(256 * 1024, ge=1024)
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    # Per API key (per client address when no keys are configured); 0 turns the limit off.
+    requests_per_minute: int = Field(120, ge=0)
+    cors_origins: list[str] = Field(default_factory=list)
 
 
 class Settings(_Section):
@@ -93,6 +141,7 @@ class Settings(_Section):
     index: IndexConfig = Field(default_factory=IndexConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     answerer: AnswererConfig = Field(default_factory=AnswererConfig)
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
 
     def path(self, value: str) -> Path:
         """Expand ``~`` and ``${RAG_HOME}`` in a configured path."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -26,14 +27,17 @@ import numpy as np
 from embeddings.base import Embedder
 from rag.atomic import write_text_atomic
 from rag.chunking import Chunker
+from rag.config import IndexConfig
 from rag.errors import IndexStateError
 from rag.fold import fold
+from rag.index.base import VectorIndex
 from rag.index.bm25 import BM25Index
-from rag.index.faiss import FaissIndex
+from rag.index.factory import load_dense_index, new_dense_index
 from rag.segment import tokens
 from rag.store import Store
 from rag.types import Chunk, Document
 
+log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 
@@ -60,7 +64,7 @@ class IngestReport:
 class Snapshot:
     """The derived indexes readers use; replaced whole on every write."""
 
-    dense: FaissIndex
+    dense: VectorIndex
     bm25: BM25Index
 
 
@@ -84,7 +88,8 @@ class IndexDirectory:
         directory: The index directory.
         embedder: Embeds passages; its name and dim must match the manifest.
         chunker: Chunks documents; its settings must match the manifest.
-        use_gpu: Passed to the FAISS backend.
+        dense: The index section of the settings (dense engine, FAISS kind, GPU use); a bare string is
+            taken as ``use_gpu`` for the default FAISS engine.
         load_derived: Load the dense and BM25 indexes (False to open a damaged index for repair).
 
     Raises:
@@ -92,12 +97,17 @@ class IndexDirectory:
     """
 
     def __init__(
-        self, directory: Path, embedder: Embedder, chunker: Chunker, use_gpu: str = "auto", load_derived: bool = True
+        self,
+        directory: Path,
+        embedder: Embedder,
+        chunker: Chunker,
+        dense: IndexConfig | str = "auto",
+        load_derived: bool = True,
     ) -> None:
         self.directory = directory
         self.embedder = embedder
         self.chunker = chunker
-        self.use_gpu = use_gpu
+        self.dense_config = dense if isinstance(dense, IndexConfig) else IndexConfig(use_gpu=dense)
         self._write_lock = threading.Lock()
         manifest_path = directory / MANIFEST
         if directory.exists() and any(directory.iterdir()) and not manifest_path.exists():
@@ -108,7 +118,9 @@ class IndexDirectory:
             self._check_manifest(self._read_manifest())
         self.store = Store(directory / "store.sqlite")
         exists = manifest_path.exists()
-        self.snapshot = self._load_snapshot() if exists and load_derived else self._empty_snapshot()
+        self.snapshot = self._empty_snapshot()
+        if exists and load_derived:
+            self._recover()
         if not manifest_path.exists():
             self._write_manifest()
 
@@ -147,7 +159,7 @@ class IndexDirectory:
                 )
 
     def _write_manifest(self) -> None:
-        data = self.expected_manifest() | {"counts": self.store.counts()}
+        data = self.expected_manifest() | {"counts": self.store.counts(), "generation": self.store.generation()}
         write_text_atomic(self.directory / MANIFEST, json.dumps(data, ensure_ascii=False, indent=2))
 
     def manifest(self) -> dict:
@@ -155,11 +167,11 @@ class IndexDirectory:
 
     # -- snapshots ------------------------------------------------------------------------
     def _empty_snapshot(self) -> Snapshot:
-        return Snapshot(FaissIndex(self.embedder.dim, self.use_gpu), BM25Index([], []))
+        return Snapshot(new_dense_index(self.dense_config, self.embedder.dim, self.directory), BM25Index([], []))
 
     def _load_snapshot(self) -> Snapshot:
         try:
-            dense = FaissIndex.load(self.directory, self.embedder.dim, self.use_gpu)
+            dense = load_dense_index(self.dense_config, self.embedder.dim, self.directory)
             bm25 = BM25Index.load(self.directory)
         except ValueError as exc:
             raise IndexStateError(f"index {self.directory} is damaged: {exc}; run `rag index repair`") from exc
@@ -168,6 +180,25 @@ class IndexDirectory:
         if problems:
             raise IndexStateError(f"index {self.directory} is inconsistent ({problems[0]}); run `rag index repair`")
         return snap
+
+    def _recover(self) -> None:
+        """Load the derived indexes; rebuild them from the store when a crash left them stale.
+
+        The store commits first and the manifest is written last, so after a crash at any
+        point the store holds the old or the new state whole; derived indexes that do not
+        match its generation are rebuilt from it (vectors come from the embedding cache).
+        """
+        try:
+            snap = self._load_snapshot()
+            recorded = self._read_manifest().get("generation")
+            if recorded != self.store.generation():
+                raise IndexStateError(
+                    f"derived indexes are at generation {recorded}, the store at {self.store.generation()}"
+                )
+            self.snapshot = snap
+        except IndexStateError as exc:
+            log.warning("index %s needs recovery (%s); rebuilding the derived indexes", self.directory, exc)
+            self.repair()
 
     def check(self, snap: Snapshot | None = None) -> list[str]:
         """Consistency problems (empty when sound): every chunk has one vector and one BM25 entry."""
@@ -251,7 +282,7 @@ class IndexDirectory:
             ids, toks = self.store.all_chunk_tokens()
             chunks = self.store.chunks(ids)
             vectors = self._embed([passage_text(chunks[i]) for i in ids], progress)
-            dense = FaissIndex(self.embedder.dim, self.use_gpu)
+            dense = new_dense_index(self.dense_config, self.embedder.dim, self.directory)
             dense.add(np.asarray(ids, dtype=np.int64), vectors)
             self._save(Snapshot(dense, BM25Index(ids, toks)))
             return len(ids)

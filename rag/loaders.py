@@ -417,14 +417,10 @@ def _check_zip(data: bytes, name: str) -> None:
         raise InputError(f"refusing {name}: {len(infos)} zip members (limit {DOCX_MAX_MEMBERS})")
     total = sum(i.file_size for i in infos)
     if total > DOCX_MAX_UNCOMPRESSED:
-        raise InputError(
-            f"refusing {name}: it would unpack to {_human(total)} (limit {_human(DOCX_MAX_UNCOMPRESSED)})"
-        )
+        raise InputError(f"refusing {name}: it would unpack to {_human(total)} (limit {_human(DOCX_MAX_UNCOMPRESSED)})")
     for i in infos:
         if i.file_size > _LARGE_MEMBER and i.file_size / max(i.compress_size, 1) > DOCX_MAX_RATIO:
-            raise InputError(
-                f"refusing {name}: member {i.filename} is compressed more than {DOCX_MAX_RATIO}:1"
-            )
+            raise InputError(f"refusing {name}: member {i.filename} is compressed more than {DOCX_MAX_RATIO}:1")
 
 
 def _load_docx(data: bytes, name: str) -> _Parsed:

@@ -63,7 +63,7 @@ class Pipeline:
         with self._lock:
             if self._index is None:
                 self._index = IndexDirectory(
-                    self.settings.index_dir, self.embedder, Chunker(self.settings.chunker), self.settings.index.use_gpu
+                    self.settings.index_dir, self.embedder, Chunker(self.settings.chunker), self.settings.index
                 )
             return self._index
 
@@ -125,7 +125,7 @@ class Pipeline:
                 self.settings.index_dir,
                 self.embedder,
                 Chunker(self.settings.chunker),
-                self.settings.index.use_gpu,
+                self.settings.index,
                 load_derived=False,
             )
             return self._index.repair(progress)

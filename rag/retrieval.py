@@ -1,4 +1,11 @@
-"""Hybrid retrieval: dense ∥ BM25 → reciprocal rank fusion → near-duplicate removal."""
+"""Hybrid retrieval: dense ∥ BM25 → reciprocal rank fusion → near-duplicate removal.
+
+Routing by the question's language: a Chinese question (either script, folded to simplified) runs dense
+and BM25 on its own words. An English question cannot match the Chinese BM25 index word for word, so it is
+translated by dictionary (``rag.crosslingual``): BM25 runs on the weighted Chinese terms, and the dense
+index is searched twice, with the English question and with its Chinese rendering (``dense_translated``).
+Each language has its own fusion weights in ``RetrievalConfig``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,11 @@ import numpy as np
 
 from embeddings.base import Embedder
 from rag.config import RetrievalConfig
+from rag.crosslingual.translate import Translation, translate
 from rag.fold import fold, fold_compact
 from rag.index.base import VectorIndex
 from rag.index.bm25 import BM25Index
+from rag.question import question_script
 from rag.segment import tokens
 from rag.store import Store
 from rag.types import Hit
@@ -75,26 +84,53 @@ class HybridRetriever:
     ) -> None:
         self.store, self.dense, self.bm25, self.embedder, self.config = store, dense, bm25, embedder, config
 
+    def translation(self, question: str) -> Translation | None:
+        """The dictionary translation used for an English question; None for Chinese or when turned off."""
+        if not self.config.translate_english or question_script(question) != "en" or not len(self.bm25):
+            return None
+        return translate(question, self.bm25)
+
+    def weights(self, question: str) -> dict[str, float]:
+        """Each stage's fusion weight for this question's language."""
+        if self.config.translate_english and question_script(question) == "en":
+            return {
+                "dense": self.config.en_dense_weight,
+                "bm25": self.config.en_bm25_weight,
+                "dense_translated": self.config.en_dense_translated_weight,
+            }
+        return {"dense": self.config.dense_weight, "bm25": self.config.bm25_weight}
+
     def rankings(self, question: str, timings: dict[str, float], mode: str | None = None) -> dict[str, Ranking]:
-        """Each enabled stage's ranking of candidate chunks."""
+        """Each enabled stage's ranking of candidate chunks (see the module docstring for the routing)."""
         mode = mode or self.config.mode
         n = self.config.candidates
         out: dict[str, Ranking] = {}
         t = time.perf_counter()
         folded = fold(question)
         timings["fold"] = time.perf_counter() - t
+        t = time.perf_counter()
+        translation = self.translation(question)
+        if translation is not None:
+            timings["translate"] = time.perf_counter() - t
+        queries = [folded]
+        if translation is not None and translation.concepts:
+            queries.append(translation.rendering())
         if mode in ("hybrid", "dense") and len(self.dense):
             t = time.perf_counter()
-            vec = self.embedder.embed_queries([folded])
+            vecs = self.embedder.embed_queries(queries)
             timings["embed"] = time.perf_counter() - t
             t = time.perf_counter()
-            scores, ids = self.dense.search(vec, n)
+            scores, ids = self.dense.search(vecs, n)
             timings["dense"] = time.perf_counter() - t
-            keep = ids[0] >= 0
-            out["dense"] = Ranking(ids[0][keep].tolist(), scores[0][keep].tolist())
+            for row, name in enumerate(["dense", "dense_translated"][: len(queries)]):
+                keep = ids[row] >= 0
+                out[name] = Ranking(ids[row][keep].tolist(), scores[row][keep].tolist())
         if mode in ("hybrid", "bm25"):
             t = time.perf_counter()
-            scores, ids = self.bm25.search(tokens(folded), n)
+            if translation is None:
+                scores, ids = self.bm25.search(tokens(folded), n)
+            else:
+                scores, ids = self.bm25.search_weighted(translation.weighted_terms(), n)
             timings["bm25"] = time.perf_counter() - t
             out["bm25"] = Ranking(ids.tolist(), scores.tolist())
         return out
@@ -117,8 +153,8 @@ class HybridRetriever:
         top_k = top_k or self.config.top_k
         rankings = self.rankings(question, timings, mode)
         t = time.perf_counter()
-        weights = {"dense": self.config.dense_weight, "bm25": self.config.bm25_weight}
-        fused = rrf(rankings, weights, self.config.rrf_k)
+        english = self.config.translate_english and question_script(question) == "en"
+        fused = rrf(rankings, self.weights(question), self.config.en_rrf_k if english else self.config.rrf_k)
         stage_scores = {
             name: {cid: (score, rank + 1) for rank, (cid, score) in enumerate(zip(r.ids, r.scores, strict=True))}
             for name, r in rankings.items()

@@ -94,6 +94,11 @@ class Store:
         self._local.in_tx = True
         try:
             yield
+            # Every committed write has a new generation; the derived indexes record the one they reflect.
+            self._writer.execute(
+                "INSERT INTO counters(name, value) VALUES ('generation', 1) "
+                "ON CONFLICT(name) DO UPDATE SET value = value + 1"
+            )
         except BaseException:
             self._writer.execute("ROLLBACK")
             raise
@@ -101,6 +106,11 @@ class Store:
             self._writer.execute("COMMIT")
         finally:
             self._local.in_tx = False
+
+    def generation(self) -> int:
+        """How many write transactions have committed (0 for a new store)."""
+        row = self._db.execute("SELECT value FROM counters WHERE name='generation'").fetchone()
+        return int(row[0]) if row else 0
 
     def next_chunk_id(self) -> int:
         """A chunk id never used before in this store (ids are not reused after deletes)."""

@@ -32,7 +32,10 @@ def run(*args: str, config: Path) -> subprocess.CompletedProcess:
     code = "import sys; from rag.cli import ask_main; sys.argv[0] = 'ask'; ask_main()"
     return subprocess.run(
         [sys.executable, "-c", code, *args, "--config", str(config)],
-        capture_output=True, text=True, timeout=900, env=os.environ | {"HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=os.environ | {"HF_HUB_OFFLINE": "1"},
     )
 
 

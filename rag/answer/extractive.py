@@ -7,6 +7,11 @@ similarity to the question, and by whether it holds an answer of the asked kind.
 The best sentence is stated with a short lead (the figure or date), sentences that
 agree are cited together, and a close runner-up with a different figure is shown as
 a disagreement. When nothing covers the question well enough, it abstains.
+
+English questions are matched through the dictionary translation (``rag.crosslingual``): each English
+word becomes a group of Chinese alternatives found in the passages, and a sentence covers the word when it
+holds any of them. The answer is stated in English, the figure converted exactly (9.9万人 → 99,000 people),
+the Chinese quote kept as the source has it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from embeddings.base import Embedder
 from rag.answer import qtype
 from rag.answer.grounding import ground
 from rag.chunking import split_units
+from rag.crosslingual.translate import TextVocabulary, translate
 from rag.fold import fold, fold_compact, to_traditional
 from rag.numbers import Quantity, find_quantities, render_english
 from rag.question import question_script
@@ -75,6 +81,92 @@ def question_terms(question: str) -> list[str]:
     return [t for t in dict.fromkeys(tokens(stripped)) if t not in _QUESTION_NOISE]
 
 
+@dataclass(frozen=True)
+class Term:
+    """A question term as the passages may spell it.
+
+    Attributes:
+        alternatives: Any of these (folded) counts as the term.
+        factor: Weight multiplier: an English dictionary phrase renders several words at once.
+        can_anchor: Whether it may act as an anchor (see ``ExtractiveAnswerer._score``).
+        required: A sentence without it (text or context) is off the subject: the thing a quantity
+            question counts (``How many tourists …`` → 游客).
+    """
+
+    alternatives: tuple[str, ...]
+    factor: float = 1.0
+    can_anchor: bool = True
+    required: bool = False
+
+    def in_text(self, folded: str) -> bool:
+        """True when ``folded`` text holds one of the alternatives."""
+        return any(a in folded for a in self.alternatives)
+
+
+# English counting questions name what they count right after "how many", up to the verb or a preposition:
+# the phrase's last word is the head noun (how many poor villages → villages).
+_COUNTED = re.compile(
+    r"\bhow many ((?:[a-z]+[ -]){0,3}?[a-z]+)(?= (?:did|do|does|were|was|are|is|has|have|had|will|can|in|of|at"
+    r"|for|from|and|with|by|on|to|[a-z]+ed)\b|[?.,]|$)",
+    re.IGNORECASE,
+)
+# Alternatives the answerer keeps per English concept: it matches any of them, so more recall costs little.
+_EN_MAX_TERMS = 8
+
+
+def match_terms(question: str, passages: list[str]) -> list[Term]:
+    """The question's terms as the passages would state them.
+
+    Args:
+        question: The question, Chinese or English.
+        passages: Texts the answer will come from (English terms are looked up in them).
+
+    Returns:
+        A Chinese question's content terms, one alternative each. An English question's dictionary
+        concepts (``rag.crosslingual.translate``) rendered in the passages' words, several alternatives
+        each; a joined compound (贫困村) counts as an alternative of both its parts; only names anchor.
+
+    Example:
+        >>> match_terms("昌都搬迁了多少人?", [])[0]
+        Term(alternatives=('昌都',), factor=1.0, can_anchor=True, required=False)
+    """
+    if question_script(question) != "en":
+        return [Term((t,)) for t in question_terms(question)]
+    concepts = translate(question, TextVocabulary(passages), max_terms=_EN_MAX_TERMS).concepts
+    counted = _COUNTED.search(question)
+    head = re.split(r"[ -]", counted.group(1).lower())[-1] if counted else ""
+    out: list[Term] = []
+    for i, c in enumerate(concepts):
+        if c.compound:
+            continue
+        alternatives = list(c.terms)
+        for neighbour in concepts[max(0, i - 1) : i + 2]:
+            if neighbour.compound and c.source in neighbour.source.split(" ", c.source.count(" ") + 1):
+                alternatives += [t for t in neighbour.terms if t not in alternatives]
+        required = bool(head) and head in re.split(r"[ -]", c.source.lower())
+        out.append(Term(tuple(alternatives), float(c.words), c.name, required))
+    if head and not any(t.required for t in out):
+        # The passages never state the counted thing (How many tourists …, no 游客 anywhere): keep it as a
+        # required term nothing matches, so the answerer abstains rather than count something else.
+        unseen = translate(head, _Everything(), max_terms=_EN_MAX_TERMS).concepts
+        if unseen:
+            out.append(Term(tuple(unseen[0].terms), 1.0, False, True))
+    return out
+
+
+class _Everything:
+    """A vocabulary that holds every term: the dictionary's own renderings, whatever the corpus says."""
+
+    def __contains__(self, term: object) -> bool:
+        return True
+
+    def __len__(self) -> int:
+        return 1
+
+    def document_frequency(self, term: str) -> int:
+        return 1
+
+
 @dataclass
 class Candidate:
     """A sentence of a retrieved passage, scored."""
@@ -95,7 +187,7 @@ class ExtractiveSettings:
     """Weights and abstention thresholds (set on the dev set; see configs/default.yaml)."""
 
     max_passages: int = 5
-    min_coverage: float = 0.3
+    min_coverage: float = 0.4
     min_score: float = 0.4
     w_coverage: float = 0.45
     w_similarity: float = 0.25
@@ -157,23 +249,30 @@ class ExtractiveAnswerer:
         candidates = self._candidates(hits)
         if not candidates:
             return []
-        q_tokens = question_terms(question)
         folded = [fold(c.text) for c in candidates]
         contexts = [fold(hits[c.hit_index].chunk.context) for c in candidates]
+        q_terms = match_terms(question, folded + sorted(set(contexts)))
         # Anchors: question terms the retrieved passages use in titles or section headings
         # (拉萨, 林芝 …). A sentence whose own text and context lack an anchor is about
         # another subject — the parallel-sections trap — and cannot answer.
-        anchors = [t for t in q_tokens if len(t) >= 2 and any(t in ctx for ctx in set(contexts))]
+        anchors = [
+            t
+            for t in q_terms
+            if t.can_anchor and any(len(a) >= 2 and any(a in ctx for ctx in set(contexts)) for a in t.alternatives)
+        ]
+        required = [t for t in q_terms if t.required]
         n = len(candidates)
         # Rarer question terms among the candidates tell them apart (Chamdo vs Lhasa sections).
-        weights = {t: math.log(1 + n / (1 + sum(t in f for f in folded))) + 0.5 for t in q_tokens}
+        weights = {t: t.factor * (math.log(1 + n / (1 + sum(t.in_text(f) for f in folded))) + 0.5) for t in q_terms}
         total = sum(weights.values()) or 1.0
         sims = self._similarities(question, [c.text for c in candidates])
         for c, f, ctx, sim in zip(candidates, folded, contexts, sims, strict=True):
-            in_text = sum(w for t, w in weights.items() if t in f)
-            in_ctx = sum(w for t, w in weights.items() if t not in f and t in ctx)
-            c.coverage = (in_text + self.settings.context_discount * in_ctx) / total if q_tokens else 0.0
-            if any(a not in f and a not in ctx for a in anchors):
+            in_text = sum(w for t, w in weights.items() if t.in_text(f))
+            in_ctx = sum(w for t, w in weights.items() if not t.in_text(f) and t.in_text(ctx))
+            c.coverage = (in_text + self.settings.context_discount * in_ctx) / total if q_terms else 0.0
+            if any(not a.in_text(f) and not a.in_text(ctx) for a in anchors):
+                c.coverage *= self.settings.off_subject_penalty
+            if required and not any(t.in_text(f) or t.in_text(ctx) for t in required):
                 c.coverage *= self.settings.off_subject_penalty
             c.similarity = sim
             c.quantities = find_quantities(c.text)
@@ -291,7 +390,8 @@ def _lead(kind: qtype.QuestionType, best: Candidate, question: str) -> Quantity 
     if not figures:
         return None
     f = fold(best.text)
-    hits = [m.start() for t in question_terms(question) for m in re.finditer(re.escape(t), f)]
+    terms = [a for t in match_terms(question, [f]) for a in t.alternatives]
+    hits = [m.start() for t in terms for m in re.finditer(re.escape(t), f)]
     if not hits:
         return figures[-1]
     # Numbers in Chinese reports follow the thing they count: prefer a figure after a matched term.

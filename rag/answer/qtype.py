@@ -31,6 +31,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
 # Units a quantity question may name, mapped to the unit the answer should carry.
 _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"户次|household.?times?"), "户次"),
+    (re.compile(r"person.?times?|man.?times?"), "人次"),
     (
         re.compile(
             r"资金|投资|投了|收入|经费|预算|贷款|元|钱|金额|funding|fund|invest|income|yuan|money|spent|cost|budget|loan"
@@ -46,7 +47,13 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
         "人",
     ),
     (re.compile(r"几年|多少年|how many years"), "年"),
-    (re.compile(r"多少个|几个|项目|个数|几次|多少次|number of"), "个"),
+    (
+        re.compile(
+            r"多少个|几个|项目|个数|几次|多少次|number of"
+            r"|(?:villages|counties|districts|townships|towns|projects|sites|schools|enterprises|cooperatives)\b"
+        ),
+        "个",
+    ),
 ]
 
 

@@ -30,6 +30,10 @@ class VectorIndex(Protocol):
         """All stored ids (int64)."""
         ...
 
+    def copy(self) -> VectorIndex:
+        """An index a writer may change while readers search this one (FAISS: a clone; Milvus: itself)."""
+        ...
+
     def save(self, directory: Path) -> None:
         """Write atomically into ``directory``."""
         ...

@@ -52,6 +52,39 @@ class BM25Index:
         top = top[scores[top] > 0]
         return scores[top].astype(np.float32), self._ids[top]
 
+    def document_frequency(self, token: str) -> int:
+        """How many chunks contain ``token`` (0 when the corpus never uses it)."""
+        tid = self._vocab.get(token)
+        if self._model is None or tid is None:
+            return 0
+        indptr = self._model.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._vocab
+
+    def search_weighted(self, weighted_tokens: dict[str, float], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k chunks by a weighted sum of per-token BM25 scores (weighted query terms, e.g. translations).
+
+        Args:
+            weighted_tokens: Token → weight; tokens the corpus does not hold are ignored.
+            k: How many chunks at most.
+
+        Returns:
+            ``(scores, ids)`` best first; chunks scoring 0 are left out.
+        """
+        known = [(self._vocab[t], w) for t, w in weighted_tokens.items() if t in self._vocab and w > 0]
+        if self._model is None or not known:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = np.zeros(len(self._ids), dtype=np.float64)
+        for tid, w in known:
+            scores += w * self._model.get_scores([tid])
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        return scores[top].astype(np.float32), self._ids[top]
+
     def save(self, directory: Path) -> None:
         """Write the bm25s arrays (no pickle) and ids into ``directory/bm25`` atomically."""
         target = directory / DIRNAME

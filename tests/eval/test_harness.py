@@ -14,10 +14,22 @@ from eval.thresholds import check, load_thresholds
 from rag.errors import InputError
 
 GOLD = [
-    {"id": "q1", "question": "昌都搬迁了多少人?", "lang": "zh-Hans", "type": "numeric", "answers": ["9.9万人"],
-     "evidence": [{"doc": "changdu.txt", "quote": "涉及建档立卡贫困人口9.9万人"}]},
-    {"id": "q2", "question": "拉薩建檔立卡人口2020年人均純收入有多少?", "lang": "zh-Hant", "type": "numeric",
-     "answers": ["13741.44元"], "evidence": [{"doc": "lhasa.txt", "quote": "增加到13741.44元"}]},
+    {
+        "id": "q1",
+        "question": "昌都搬迁了多少人?",
+        "lang": "zh-Hans",
+        "type": "numeric",
+        "answers": ["9.9万人"],
+        "evidence": [{"doc": "changdu.txt", "quote": "涉及建档立卡贫困人口9.9万人"}],
+    },
+    {
+        "id": "q2",
+        "question": "拉薩建檔立卡人口2020年人均純收入有多少?",
+        "lang": "zh-Hant",
+        "type": "numeric",
+        "answers": ["13741.44元"],
+        "evidence": [{"doc": "lhasa.txt", "quote": "增加到13741.44元"}],
+    },
     {"id": "q3", "question": "那曲2020年GDP是多少?", "lang": "zh-Hans", "type": "unanswerable", "answers": []},
 ]
 
@@ -92,8 +104,10 @@ def test_evidence_outside_the_index_is_a_harness_error(setup, tmp_path: Path) ->
         ("not json", "not valid JSON"),
         ('{"id": "a", "question": "q", "lang": "fr", "type": "numeric", "answers": ["1"]}', "lang 'fr'"),
         ('{"id": "a", "question": "q", "lang": "en", "type": "numeric", "answers": []}', "at least one answer"),
-        ('{"id": "a", "question": "q", "lang": "en", "type": "list", "answers": ["1"], "answer_mode": "x"}',
-         "answer_mode"),
+        (
+            '{"id": "a", "question": "q", "lang": "en", "type": "list", "answers": ["1"], "answer_mode": "x"}',
+            "answer_mode",
+        ),
     ],
 )
 def test_gold_validation_messages(tmp_path: Path, line: str, message: str) -> None:

@@ -18,7 +18,9 @@ from rag.types import Document
 NASTY = st.text(
     alphabet=st.one_of(
         st.characters(),
-        st.sampled_from(list("\u200b\u200c\u200d\u2060\ufeff\u202e\u202d\u0301\u0f40\u0f72\u3000。！？；…\r\n\t\x00\x1b")),
+        st.sampled_from(
+            list("\u200b\u200c\u200d\u2060\ufeff\u202e\u202d\u0301\u0f40\u0f72\u3000。！？；…\r\n\t\x00\x1b")
+        ),
     ),
     max_size=400,
 )

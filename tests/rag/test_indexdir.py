@@ -85,16 +85,28 @@ def test_other_embedder_is_refused(tmp_path: Path, embedder: CachedEmbedder) -> 
         open_index(tmp_path / "idx", embedder)
 
 
-def test_corrupt_dense_index_is_reported_and_repairable(tmp_path: Path, embedder: CachedEmbedder) -> None:
+def test_corrupt_derived_indexes_are_rebuilt_on_open(tmp_path: Path, embedder: CachedEmbedder) -> None:
     idx = open_index(tmp_path / "idx", embedder)
     idx.ingest(docs())
     count = idx.store.counts()["chunks"]
     (tmp_path / "idx" / "dense.faiss").write_bytes(b"garbage")
-    with pytest.raises(IndexStateError, match="repair"):
-        open_index(tmp_path / "idx", embedder)
+    misses = embedder.misses
+    reopened = open_index(tmp_path / "idx", embedder)
+    assert reopened.check() == [] and len(reopened.snapshot.dense) == count
+    assert embedder.misses == misses  # rebuilt from the embedding cache, nothing re-embedded
     fixed = IndexDirectory(tmp_path / "idx", embedder, Chunker(), load_derived=False)
     assert fixed.repair() == count
-    assert open_index(tmp_path / "idx", embedder).check() == []
+
+
+def test_stale_derived_indexes_are_rebuilt_on_open(tmp_path: Path, embedder: CachedEmbedder) -> None:
+    idx = open_index(tmp_path / "idx", embedder)
+    idx.ingest(docs())
+    manifest = json.loads((tmp_path / "idx" / MANIFEST).read_text())
+    manifest["generation"] -= 1  # as if the process died after the store committed
+    (tmp_path / "idx" / MANIFEST).write_text(json.dumps(manifest))
+    reopened = open_index(tmp_path / "idx", embedder)
+    assert reopened.manifest()["generation"] == reopened.store.generation()
+    assert reopened.check() == []
 
 
 def test_a_directory_that_is_not_an_index_is_refused(tmp_path: Path, embedder: CachedEmbedder) -> None:

@@ -1,0 +1,104 @@
+"""What every route shares: the one pipeline, the service config, readiness and metrics.
+
+The pipeline loads in a background thread at startup (building the index of the configured corpus when
+it is empty, which takes minutes on the real model), so ``/healthz`` answers at once and ``/readyz``
+says when questions can be answered. Questions before that get 503 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from rag.config import ServiceConfig
+from rag.pipeline import Pipeline
+from service.errors import APIError
+from service.metrics import Metrics
+
+log = logging.getLogger("service")
+
+WARM_UP = ("昌都搬迁了多少人?", "How many people were relocated?")
+
+
+@dataclass
+class ServiceState:
+    """Shared by the routes (kept on ``app.state.service``).
+
+    Attributes:
+        pipeline: The one façade over the index.
+        config: The ``service`` section of the settings.
+        metrics: Prometheus metrics.
+        ready: Set once the index is open and the answerer loaded.
+        load_error: Why loading failed, when it did.
+    """
+
+    pipeline: Pipeline
+    config: ServiceConfig
+    metrics: Metrics
+    ready: threading.Event = field(default_factory=threading.Event)
+    load_error: str | None = None
+
+    def load(self) -> None:
+        """Open (or build) the index and load the answerer; records failure instead of raising."""
+        try:
+            self.pipeline.ensure_index()
+            _ = self.pipeline.answerer
+            # Throwaway questions load what is otherwise loaded on first use (the segmenter, the English
+            # lexicon: seconds each) so the first users do not pay, nor build them several times at once.
+            for question in WARM_UP:
+                self.pipeline.ask(question)
+            self.ready.set()
+            log.info("ready: %s", self.counts())
+        except Exception as exc:  # reported by /readyz and every question; the process stays up for it
+            log.exception("loading the pipeline failed")
+            self.load_error = str(exc) or type(exc).__name__
+
+    def start_loading(self) -> threading.Thread:
+        """Run :meth:`load` in a daemon thread and return it."""
+        thread = threading.Thread(target=self.load, name="rag-load", daemon=True)
+        thread.start()
+        return thread
+
+    def counts(self) -> dict[str, int]:
+        """Documents and chunks in the index."""
+        return self.pipeline.index.store.counts()
+
+    def title_of(self, doc_id: str) -> str:
+        """A document's title (its id when it was deleted since it was cited)."""
+        try:
+            return self.pipeline.document(doc_id).title
+        except Exception:  # a concurrent delete must not break an answer already computed
+            return doc_id
+
+    def require_ready(self) -> None:
+        """Raise 503 unless questions and uploads can be served now.
+
+        Raises:
+            APIError: 503 while loading (with ``Retry-After``) or after a failed load.
+        """
+        if self.ready.is_set():
+            return
+        if self.load_error:
+            raise APIError(503, f"the index could not be loaded: {self.load_error}", code="index_unavailable")
+        raise APIError(503, "the index is still loading; retry shortly", code="loading", headers={"Retry-After": "5"})
+
+
+def get_state(request: Request) -> ServiceState:
+    """FastAPI dependency: the service state."""
+    return request.app.state.service
+
+
+def ready_state(request: Request) -> ServiceState:
+    """FastAPI dependency: the service state, once ready (503 before)."""
+    state: ServiceState = request.app.state.service
+    state.require_ready()
+    return state
+
+
+# Route parameter types: ``state: Ready`` waits for readiness (503 before), ``state: State`` does not.
+Ready = Annotated[ServiceState, Depends(ready_state)]
+State = Annotated[ServiceState, Depends(get_state)]

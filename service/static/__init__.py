@@ -1,0 +1,1 @@
+"""The web page (index.html), shipped as package data."""
