@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 	@$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0 2>&1 | grep -v "is ignored" || true
 	@$(BIN)/python -c "import torch" 
-	@$(BIN)/pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/pip install -q --disable-pip-version-check -e ".[test,milvus]" 2>&1 | grep -v "is ignored" || true
 	@$(BIN)/python -c "import rag.cli, faiss, sentence_transformers, bm25s, jieba, opencc"
 	@touch $(STAMP)
 

@@ -30,6 +30,7 @@ app.add_typer(documents_app, name="documents")
 app.add_typer(index_app, name="index")
 app.add_typer(models_app, name="models")
 
+_TITLE_SHOWN = 40  # some titles are a whole first sentence
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -158,6 +159,7 @@ def _print_answer(pipe, answer: Answer, verbose: bool) -> None:
         out.print("[bold]Related passages[/bold]" if answer.abstained else "[bold]Sources[/bold]")
     for c in shown:
         title = pipe.document(c.doc_id).title
+        title = title if len(title) <= _TITLE_SHOWN else title[: _TITLE_SHOWN - 1] + "…"
         out.print(f"[bold][{c.n}][/bold] {title} — {c.doc_id} [{c.start}:{c.end}]", highlight=False)
         out.print(
             "    " + c.quote.strip(), markup=False, highlight=False, style="green" if not answer.abstained else None
