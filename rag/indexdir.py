@@ -18,7 +18,9 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +39,13 @@ from rag.segment import tokens
 from rag.store import Store
 from rag.types import Chunk, Document
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: threads are still serialised, processes are not
+    fcntl = None
+
 log = logging.getLogger(__name__)
+LOCK_TIMEOUT = 120.0
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 
@@ -109,6 +117,7 @@ class IndexDirectory:
         self.chunker = chunker
         self.dense_config = dense if isinstance(dense, IndexConfig) else IndexConfig(use_gpu=dense)
         self._write_lock = threading.Lock()
+        self._loaded_generation: int | None = None
         manifest_path = directory / MANIFEST
         if directory.exists() and any(directory.iterdir()) and not manifest_path.exists():
             raise IndexStateError(f"{directory} is not an index directory (no {MANIFEST}); choose another index.dir")
@@ -120,7 +129,8 @@ class IndexDirectory:
         exists = manifest_path.exists()
         self.snapshot = self._empty_snapshot()
         if exists and load_derived:
-            self._recover()
+            with self._writing():
+                self._recover()
         if not manifest_path.exists():
             self._write_manifest()
 
@@ -181,6 +191,35 @@ class IndexDirectory:
             raise IndexStateError(f"index {self.directory} is inconsistent ({problems[0]}); run `rag index repair`")
         return snap
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the write lock: one writing thread here, one writing process per directory.
+
+        The process lock is an advisory ``flock`` on ``.write.lock``; a second writer waits up to
+        ``LOCK_TIMEOUT`` seconds, then fails with a clear message. Once it holds the lock, writes
+        another process committed meanwhile are loaded before this one builds on them.
+        """
+        with self._write_lock, open(self.directory / ".write.lock", "a+") as handle:
+            if fcntl is not None:
+                deadline = time.monotonic() + LOCK_TIMEOUT
+                while True:
+                    try:
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise IndexStateError(
+                                f"another process is writing to {self.directory}; try again when it has finished"
+                            ) from None
+                        time.sleep(0.05)
+            try:
+                if self._loaded_generation is not None and self._loaded_generation != self.store.generation():
+                    self._recover()
+                yield
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
     def _recover(self) -> None:
         """Load the derived indexes; rebuild them from the store when a crash left them stale.
 
@@ -196,9 +235,10 @@ class IndexDirectory:
                     f"derived indexes are at generation {recorded}, the store at {self.store.generation()}"
                 )
             self.snapshot = snap
+            self._loaded_generation = self.store.generation()
         except IndexStateError as exc:
             log.warning("index %s needs recovery (%s); rebuilding the derived indexes", self.directory, exc)
-            self.repair()
+            self._repair_locked()
 
     def check(self, snap: Snapshot | None = None) -> list[str]:
         """Consistency problems (empty when sound): every chunk has one vector and one BM25 entry."""
@@ -232,7 +272,7 @@ class IndexDirectory:
         """
         docs = list(docs)
         report = IngestReport()
-        with self._write_lock:
+        with self._writing():
             plans: list[tuple[Document, str, list[Chunk]]] = []
             next_id = self.store.next_chunk_id()
             for doc in docs:
@@ -264,7 +304,7 @@ class IndexDirectory:
 
     def delete(self, doc_id: str) -> bool:
         """Delete a document with its vectors and BM25 entries. Returns False when unknown."""
-        with self._write_lock:
+        with self._writing():
             if self.store.document_sha(doc_id) is None:
                 return False
             with self.store.transaction():
@@ -278,14 +318,17 @@ class IndexDirectory:
         Returns:
             The number of chunks re-indexed.
         """
-        with self._write_lock:
-            ids, toks = self.store.all_chunk_tokens()
-            chunks = self.store.chunks(ids)
-            vectors = self._embed([passage_text(chunks[i]) for i in ids], progress)
-            dense = new_dense_index(self.dense_config, self.embedder.dim, self.directory)
-            dense.add(np.asarray(ids, dtype=np.int64), vectors)
-            self._save(Snapshot(dense, BM25Index(ids, toks)))
-            return len(ids)
+        with self._writing():
+            return self._repair_locked(progress)
+
+    def _repair_locked(self, progress: Callable[[int, int], None] | None = None) -> int:
+        ids, toks = self.store.all_chunk_tokens()
+        chunks = self.store.chunks(ids)
+        vectors = self._embed([passage_text(chunks[i]) for i in ids], progress)
+        dense = new_dense_index(self.dense_config, self.embedder.dim, self.directory)
+        dense.add(np.asarray(ids, dtype=np.int64), vectors)
+        self._save(Snapshot(dense, BM25Index(ids, toks)))
+        return len(ids)
 
     def _embed(self, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
         out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
@@ -309,3 +352,4 @@ class IndexDirectory:
         snap.bm25.save(self.directory)
         self._write_manifest()
         self.snapshot = snap
+        self._loaded_generation = self.store.generation()
