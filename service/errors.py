@@ -20,6 +20,8 @@ log = logging.getLogger("service")
 
 # OpenAI's ``type`` per status; anything else 4xx is an invalid request.
 _TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error"}
+# The ``code`` of an error raised without one (Starlette's own HTTPExceptions).
+_DEFAULT_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
 
 
 class APIError(StarletteHTTPException):
@@ -107,7 +109,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = getattr(exc, "code", None) or {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
+        # Starlette's own HTTPExceptions (a malformed multipart body, a 405) carry no code: name one.
+        code = getattr(exc, "code", None) or _DEFAULT_CODES.get(exc.status_code) or error_type(exc.status_code)
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404 and not isinstance(exc, APIError):
             message = "no such endpoint"

@@ -110,7 +110,12 @@ async def ask(body: AskRequest, state: Ready) -> AskResponse:
     """Answer one question: the answer text, citations, related passages and stage timings."""
     check_question_length(body.question, state.config, "question")
     if len(body.history) + 1 > state.config.max_messages:
-        raise APIError(400, f"the history is longer than {state.config.max_messages - 1} turns", param="history")
+        raise APIError(
+            400,
+            f"the history is longer than {state.config.max_messages - 1} turns",
+            code="too_many_messages",
+            param="history",
+        )
     history = [t.model_dump() for t in body.history]
     answer, _ = await run_in_threadpool(state.pipeline.ask, body.question, history, body.top_k)
     state.metrics.observe_answer(answer.timings, answer.abstained)
