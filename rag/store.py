@@ -7,6 +7,7 @@ broken derived index can always be rebuilt from here.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -63,6 +64,7 @@ class Store:
         # One writer connection; readers get their own per thread so that, with WAL, they
         # see the last committed state and never a writer's open transaction.
         self._writer = self._connect()
+        os.chmod(path, 0o600)  # people's documents: owner only (SQLite gives its -wal/-shm files the same mode)
         self._writer.executescript(SCHEMA)
         self._local = threading.local()
         self._docs: dict[str, tuple[str, Document]] = {}  # doc_id -> (sha256, document)

@@ -68,6 +68,9 @@ def test_reopen_reads_the_same_state(tmp_path: Path, embedder: CachedEmbedder) -
     again = open_index(tmp_path / "idx", embedder)
     assert np.array_equal(np.sort(again.snapshot.dense.ids()), before)
     assert again.manifest()["counts"] == idx.store.counts()
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "idx").iterdir()}
+    assert modes["store.sqlite"] == modes["dense.faiss"] == modes["manifest.json"] == 0o600
+    assert modes["bm25"] == (tmp_path / "idx").stat().st_mode & 0o777 == 0o700
 
 
 def test_other_chunker_settings_are_refused_with_advice(tmp_path: Path, embedder: CachedEmbedder) -> None:
