@@ -89,6 +89,15 @@ def content_hash(doc: Document) -> str:
     return doc.meta.get("sha256") or hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
 
 
+def _index_file(name: str) -> bool:
+    """Whether a file name is one an index directory holds (hidden names are temp files and the lock)."""
+    return (
+        name.startswith(".")
+        or name.split("-")[0] in {"store.sqlite", "dense.faiss", "bm25", "dense.milvus.db", MANIFEST}
+        or name.startswith("dense.")
+    )
+
+
 class IndexDirectory:
     """Opens (or creates) an index directory for one embedder and chunker.
 
@@ -119,20 +128,27 @@ class IndexDirectory:
         self._write_lock = threading.Lock()
         self._loaded_generation: int | None = None
         manifest_path = directory / MANIFEST
-        if directory.exists() and any(directory.iterdir()) and not manifest_path.exists():
-            raise IndexStateError(f"{directory} is not an index directory (no {MANIFEST}); choose another index.dir")
+        if directory.exists() and not manifest_path.exists():
+            foreign = sorted(p.name for p in directory.iterdir() if not _index_file(p.name))
+            if foreign:
+                raise IndexStateError(
+                    f"{directory} is not an index directory (it holds {foreign[0]} but no {MANIFEST}); "
+                    "choose another index.dir"
+                )
         directory.mkdir(parents=True, exist_ok=True)
         os.chmod(directory, 0o700)
-        if manifest_path.exists():
-            self._check_manifest(self._read_manifest())
-        self.store = Store(directory / "store.sqlite")
-        exists = manifest_path.exists()
-        self.snapshot = self._empty_snapshot()
-        if exists and load_derived:
-            with self._writing():
+        # Opening (and creating) happens under the process lock, so two processes creating the
+        # same index never see each other's half-made directory.
+        with self._writing():
+            exists = manifest_path.exists()
+            if exists:
+                self._check_manifest(self._read_manifest())
+            self.store = Store(directory / "store.sqlite")
+            self.snapshot = self._empty_snapshot()
+            if exists and load_derived:
                 self._recover()
-        if not manifest_path.exists():
-            self._write_manifest()
+            if not exists:
+                self._write_manifest()
 
     # -- manifest -------------------------------------------------------------------------
     def _read_manifest(self) -> dict:
