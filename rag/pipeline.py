@@ -20,7 +20,7 @@ from rag.loaders import discover, load_bytes, load_file
 from rag.question import validate_question
 from rag.retrieval import HybridRetriever
 from rag.store import DocumentInfo
-from rag.types import Answer, Citation, Document, Hit
+from rag.types import Answer, Document, Hit
 
 Progress = Callable[[int, int], None]
 
@@ -213,7 +213,3 @@ class Pipeline:
                 piece.timings = timings | piece.timings
                 piece.question = standalone
             yield piece
-
-    def source_name(self, citation: Citation) -> str:
-        """The file name a citation points at (the document id for files)."""
-        return citation.doc_id

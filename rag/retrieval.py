@@ -12,8 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from embeddings.base import Embedder
 from rag.config import RetrievalConfig
 from rag.crosslingual.translate import Translation, translate
@@ -176,9 +174,3 @@ class HybridRetriever:
                 break
         timings["fuse"] = time.perf_counter() - t
         return hits
-
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    """L2-normalise rows (zero rows stay zero)."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
