@@ -65,20 +65,48 @@ _QUESTION_NOISE = frozenset(
     ]
 )
 # Question words that jieba may glue to the asked unit (多少钱, 几个县): removed before segmenting.
-_QUESTION_WORDS = re.compile(r"多少|几|哪些|哪几|哪个|哪|什么|为什么|为啥|是谁|谁|吗|呢|么")
+_QUESTION_WORDS = re.compile(r"一共|总共|多少|几|哪些|哪几|哪个|哪|什么|为什么|为啥|是谁|谁|吗|呢|么")
 _ARABIC = re.compile(r"\d")
+# jieba part-of-speech tags of words that carry no subject: pronouns, prepositions, particles, adverbs,
+# conjunctions, modal particles, interjections, onomatopoeia, punctuation, classifiers, locatives.
+_FUNCTION_POS = ("r", "p", "u", "d", "c", "y", "e", "o", "x", "w", "q", "f")
+_WORD = re.compile(r"\w")
+_COUNT_UNITS = frozenset({"人", "户", "个", "次", "人次", "户次"})
+_NOUN_POS = ("n", "vn", "eng", "j")
 _NAME_FLAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
 
 
 def question_terms(question: str) -> list[str]:
-    """The content terms of a question: its tokens without question words, in order, unique.
+    """The content terms of a question: its words without question and function words, in order, unique.
+
+    Precise segmentation keeps compounds whole (贫困人口, not 贫困/困人/人口); pronouns, adverbs,
+    particles and prepositions (那次, 亲自, 已经) are dropped: reports rarely repeat how a user
+    phrases a question, so such words only lower the coverage of the sentence that answers.
 
     Example:
         >>> question_terms("拉薩的「三包」標準是每人多少錢?")
-        ['拉萨', '三包', '标准', '每人', '钱']
+        ['拉萨', '三包', '标准', '钱']
     """
+    return list(_tagged_terms(question))
+
+
+def _is_function_word(flag: str) -> bool:
+    return flag.startswith(_FUNCTION_POS) and flag != "eng"  # eng: a Latin word (GDP), not an interjection
+
+
+def _tagged_terms(question: str) -> dict[str, str]:
+    """``question_terms`` with each term's jieba part-of-speech tag."""
+    jieba.setLogLevel(logging.WARNING)
     stripped = _QUESTION_WORDS.sub(" ", fold(question))
-    return [t for t in dict.fromkeys(tokens(stripped)) if t not in _QUESTION_NOISE]
+    out: dict[str, str] = {}
+    for w in pseg.cut(stripped):
+        word, flag = w.word.strip(), w.flag
+        if not word or word in _QUESTION_NOISE or _is_function_word(flag) or not _WORD.search(word):
+            continue
+        if flag == "m" and len(word) == 1:  # a bare numeral or 年 after a year: not a subject
+            continue
+        out.setdefault(word, flag)
+    return out
 
 
 @dataclass(frozen=True)
@@ -91,12 +119,14 @@ class Term:
         can_anchor: Whether it may act as an anchor (see ``ExtractiveAnswerer._score``).
         required: A sentence without it (text or context) is off the subject: the thing a quantity
             question counts (``How many tourists …`` → 游客).
+        noun: A common noun of a Chinese question (发生率, 经费, GDP): what a figure would measure.
     """
 
     alternatives: tuple[str, ...]
     factor: float = 1.0
     can_anchor: bool = True
     required: bool = False
+    noun: bool = False
 
     def in_text(self, folded: str) -> bool:
         """True when ``folded`` text holds one of the alternatives."""
@@ -129,9 +159,15 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
     Example:
         >>> match_terms("昌都搬迁了多少人?", [])[0]
         Term(alternatives=('昌都',), factor=1.0, can_anchor=True, required=False)
+        >>> match_terms("昌都搬迁了多少人?", [])[1].can_anchor
+        False
     """
     if question_script(question) != "en":
-        return [Term((t,)) for t in question_terms(question)]
+        # Only proper nouns anchor: 全区 or 工作 in a section title does not make a sentence off the subject.
+        return [
+            Term((t,), can_anchor=flag in _NAME_FLAGS, noun=flag not in _NAME_FLAGS and flag.startswith(_NOUN_POS))
+            for t, flag in _tagged_terms(question).items()
+        ]
     concepts = translate(question, TextVocabulary(passages), max_terms=_EN_MAX_TERMS).concepts
     counted = _COUNTED.search(question)
     head = re.split(r"[ -]", counted.group(1).lower())[-1] if counted else ""
@@ -195,6 +231,7 @@ class ExtractiveSettings:
     w_rank: float = 0.1
     context_discount: float = 0.8
     off_subject_penalty: float = 0.3
+    fallback_margin: float = 0.05
     related: int = 3
 
 
@@ -217,14 +254,10 @@ class ExtractiveAnswerer:
         kind = qtype.classify(question)
         lang = question_script(question)
         candidates = self._score(question, kind, hits)
-        best = candidates[0] if candidates else None
-        if (
-            best is None
-            or best.coverage < self.settings.min_coverage
-            or best.score < self.settings.min_score
-            or (kind.kind == qtype.QUANTITY and not _has_figure(best))
-        ):
+        best = self._pick(question, kind, candidates, hits)
+        if best is None or best.coverage < self.settings.min_coverage or best.score < self.settings.min_score:
             return self._abstain(lang, hits)
+        candidates = [best] + [c for c in candidates if c is not best]
         return self._compose(question, kind, lang, hits, candidates)
 
     def stream(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Iterator[str | Answer]:
@@ -287,6 +320,38 @@ class ExtractiveAnswerer:
             )
         return sorted(candidates, key=lambda c: -c.score)
 
+    def _pick(
+        self, question: str, kind: qtype.QuestionType, candidates: list[Candidate], hits: list[Hit]
+    ) -> Candidate | None:
+        """The answering sentence: the best one, or for a quantity question the best that states what is
+        asked among those scored within ``fallback_margin`` of the top (None: abstain)."""
+        if not candidates or kind.kind != qtype.QUANTITY:
+            return candidates[0] if candidates else None
+        floor = candidates[0].score - self.settings.fallback_margin
+        return next(
+            (c for c in candidates if c.score >= floor and self._measures(question, kind, c, hits)),
+            None,
+        )
+
+    def _measures(self, question: str, kind: qtype.QuestionType, best: Candidate, hits: list[Hit]) -> bool:
+        """Whether the best sentence states a figure of what a quantity question asks.
+
+        It must hold a figure; of the asked unit when the question names one (多少个 is not
+        answered by 户); and, for a Chinese question, one of the question's common nouns in its
+        text or context (发生率, GDP): a figure next to the right place and year but about
+        something else is the near miss that abstention is for.
+        """
+        figures = [q for q in best.quantities if not _is_year(q)]
+        if not figures:
+            return False
+        if kind.unit and not any(_unit_compatible(kind.unit, q) for q in figures):
+            return False
+        nouns = [t for t in match_terms(question, []) if t.noun]
+        if not nouns:
+            return True
+        text = fold(best.text) + "\n" + fold(hits[best.hit_index].chunk.context)
+        return any(t.in_text(text) for t in nouns)
+
     def _similarities(self, question: str, texts: list[str]) -> list[float]:
         if self.embedder is None:
             return [0.0] * len(texts)
@@ -348,11 +413,21 @@ def _is_year(q: Quantity) -> bool:
     return q.is_year
 
 
-def _names(text: str, question: str) -> list[str]:
-    """Proper nouns (people, places, bodies) in ``text`` that the question does not already name."""
+def _names(text: str, question: str, head: str = "") -> list[str]:
+    """Proper nouns (people, places, bodies) in ``text`` that the question does not already name.
+
+    Args:
+        text: A sentence.
+        question: The question (names it already holds are not answers).
+        head: Keep only names ending with this noun (班戈县 for 哪个县); '' keeps all.
+    """
     jieba.setLogLevel(logging.WARNING)
     q = fold(question)
-    return [w.word for w in pseg.cut(text) if w.flag in _NAME_FLAGS and len(w.word) >= 2 and fold(w.word) not in q]
+    return [
+        w.word
+        for w in pseg.cut(fold(text))
+        if w.flag in _NAME_FLAGS and len(w.word) >= 2 and w.word not in q and w.word.endswith(head)
+    ]
 
 
 def _type_score(kind: qtype.QuestionType, c: Candidate, question: str) -> float:
@@ -360,6 +435,7 @@ def _type_score(kind: qtype.QuestionType, c: Candidate, question: str) -> float:
         figures = [q for q in c.quantities if not _is_year(q)]
         if not figures:
             return 0.0
+        # A bare count (500万非贫困人口) may answer, but a figure in the asked unit is the likelier answer.
         return 1.0 if not kind.unit or any(_unit_matches(kind.unit, q) for q in figures) else 0.5
     if kind.kind == qtype.DATE:
         return 1.0 if _YEAR_OR_DATE.search(c.text) else 0.0
@@ -367,6 +443,8 @@ def _type_score(kind: qtype.QuestionType, c: Candidate, question: str) -> float:
         return 1.0 if _LIST_CUES.search(c.text) else 0.3
     if kind.kind == qtype.REASON:
         return 1.0 if _REASON_CUES.search(c.text) else 0.3
+    if kind.kind == qtype.WHO and kind.head:
+        return 1.0 if _names(c.text, question, kind.head) else 0.3
     if kind.kind == qtype.WHO:
         return 1.0 if _names(c.text, question) else 0.3
     return 0.5
@@ -376,6 +454,11 @@ def _unit_matches(unit: str, q: Quantity) -> bool:
     if unit == "%":
         return q.unit == "%"
     return q.unit.endswith(unit) or unit in q.text
+
+
+def _unit_compatible(unit: str, q: Quantity) -> bool:
+    """The figure has the asked unit, or is a bare count, whose unit is the noun that follows (500万非贫困人口)."""
+    return _unit_matches(unit, q) or (not q.unit and unit in _COUNT_UNITS)
 
 
 def _lead(kind: qtype.QuestionType, best: Candidate, question: str) -> Quantity | None:

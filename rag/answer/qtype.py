@@ -47,9 +47,10 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
         "人",
     ),
     (re.compile(r"几年|多少年|how many years"), "年"),
+    (re.compile(r"几次|多少次|how many times"), "次"),
     (
         re.compile(
-            r"多少个|几个|项目|个数|几次|多少次|number of"
+            r"多少个|几个|项目|个数|number of"
             r"|(?:villages|counties|districts|townships|towns|projects|sites|schools|enterprises|cooperatives)\b"
         ),
         "个",
@@ -57,12 +58,27 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# "Which county / city / village …": the answer is a name that ends with (or is a place of) that noun.
+_HEAD = re.compile(r"哪(?:一|几|[两二三四五六七八九十])?个?(县|市|区|村|乡|镇|省|地区|部门|单位|机构|企业)")
+_EN_HEAD = re.compile(
+    r"\bwhich (count(?:y|ies)|cit(?:y|ies)|villages?|townships?|towns?|prefectures?|departments?)\b"
+)
+_EN_HEADS = {"count": "县", "cit": "市", "villag": "村", "township": "乡", "town": "镇", "prefectur": "市", "depart": "部门"}
+
+
 @dataclass(frozen=True)
 class QuestionType:
-    """The kind of answer a question wants, and for quantities the expected unit ('' when open)."""
+    """The kind of answer a question wants.
+
+    Attributes:
+        kind: One of the module's kinds.
+        unit: For quantities, the unit the answer should carry ('' when open).
+        head: For "which county/city …" questions, the noun the answer names ('' otherwise).
+    """
 
     kind: str
     unit: str = ""
+    head: str = ""
 
 
 def classify(question: str) -> QuestionType:
@@ -83,4 +99,12 @@ def classify(question: str) -> QuestionType:
     unit = ""
     if kind == QUANTITY:
         unit = next((u for rx, u in _UNIT_HINTS if rx.search(q)), "")
-    return QuestionType(kind, unit)
+    head = ""
+    if kind in (WHO, LIST, FACT):
+        m = _HEAD.search(q)
+        en = _EN_HEAD.search(q)
+        if m:
+            head = m.group(1)
+        elif en:
+            head = next(h for stem, h in _EN_HEADS.items() if en.group(1).startswith(stem))
+    return QuestionType(kind, unit, head)
