@@ -34,7 +34,6 @@ from rag.fold import fold, fold_compact, to_traditional
 from rag.numbers import Quantity, find_quantities, render_english
 from rag.question import question_script
 from rag.retrieval import near_duplicate
-from rag.segment import tokens
 from rag.types import Answer, Citation, Hit
 
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")

@@ -60,10 +60,16 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
 
 # "Which county / city / village …": the answer is a name that ends with (or is a place of) that noun.
 _HEAD = re.compile(r"哪(?:一|几|[两二三四五六七八九十])?个?(县|市|区|村|乡|镇|省|地区|部门|单位|机构|企业)")
-_EN_HEAD = re.compile(
-    r"\bwhich (count(?:y|ies)|cit(?:y|ies)|villages?|townships?|towns?|prefectures?|departments?)\b"
-)
-_EN_HEADS = {"count": "县", "cit": "市", "villag": "村", "township": "乡", "town": "镇", "prefectur": "市", "depart": "部门"}
+_EN_HEAD = re.compile(r"\bwhich (count(?:y|ies)|cit(?:y|ies)|villages?|townships?|towns?|prefectures?|departments?)\b")
+_EN_HEADS = {
+    "count": "县",
+    "cit": "市",
+    "villag": "村",
+    "township": "乡",
+    "town": "镇",
+    "prefectur": "市",
+    "depart": "部门",
+}
 
 
 @dataclass(frozen=True)
