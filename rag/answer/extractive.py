@@ -70,6 +70,10 @@ _ARABIC = re.compile(r"\d")
 # conjunctions, modal particles, interjections, onomatopoeia, punctuation, classifiers, locatives.
 _FUNCTION_POS = ("r", "p", "u", "d", "c", "y", "e", "o", "x", "w", "q", "f")
 _WORD = re.compile(r"\w")
+# Clauses of a sentence: the answer to "how much X" sits in the clause that names X.
+_CLAUSE = re.compile(r"[^，,；;、：:（）()—]+")
+_YEAR_TERM = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
+_YEAR_WEIGHT = 6
 _COUNT_UNITS = frozenset({"人", "户", "个", "次", "人次", "户次"})
 _NOUN_POS = ("n", "vn", "eng", "j")
 _NAME_FLAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
@@ -461,23 +465,48 @@ def _unit_compatible(unit: str, q: Quantity) -> bool:
 
 
 def _lead(kind: qtype.QuestionType, best: Candidate, question: str) -> Quantity | None:
-    """The figure that answers a quantity question: the asked unit first, nearest the question's terms."""
+    """The figure that answers a quantity question.
+
+    Of the sentence's figures in the asked unit, the one whose clause (the stretch between commas
+    and enumeration marks) holds most of the question's words, whose year is the year asked
+    (从2015年的1499元增加到2019年的9328元), then the one nearest a question word.
+    """
     if kind.kind != qtype.QUANTITY:
         return None
     figures = [q for q in best.quantities if not _is_year(q)]
     if kind.unit:
-        figures = [q for q in figures if _unit_matches(kind.unit, q)] or figures
+        figures = (
+            [q for q in figures if _unit_matches(kind.unit, q)]
+            or [q for q in figures if _unit_compatible(kind.unit, q)]
+            or figures
+        )
     # Reports state figures in digits; a Chinese numeral is often part of a name (四个不摘).
     figures = [q for q in figures if _ARABIC.search(q.text)] or figures
-    if not figures:
-        return None
-    f = fold(best.text)
-    terms = [a for t in match_terms(question, [f]) for a in t.alternatives]
-    hits = [m.start() for t in terms for m in re.finditer(re.escape(t), f)]
-    if not hits:
-        return figures[-1]
-    # Numbers in Chinese reports follow the thing they count: prefer a figure after a matched term.
-    return min(figures, key=lambda q: min(abs(q.start - h) + (0 if q.start >= h else 20) for h in hits))
+    if len(figures) < 2:
+        return figures[0] if figures else None
+    text = best.text
+    f = fold(text)
+    if len(f) != len(text):  # folding changed lengths: match on the raw text, offsets stay valid
+        f = text.lower()
+    # Single characters (人, 钱) and years match everywhere in such a sentence; they place nothing.
+    terms = [
+        a for t in match_terms(question, [f]) for a in t.alternatives if len(a) > 1 and not _YEAR_TERM.fullmatch(a)
+    ]
+    years = set(_YEAR_TERM.findall(fold(question)))
+    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
+
+    def rank(q: Quantity) -> tuple[float, int]:
+        a, b = next(((a, b) for a, b in clauses if a <= q.start < b), (0, len(text)))
+        clause = f[a:b]
+        words = sum(min(len(t), 4) for t in terms if t in clause)
+        before = _YEAR_TERM.findall(f[a : q.start])
+        if years and before:
+            words += _YEAR_WEIGHT if before[-1] in years else -_YEAR_WEIGHT
+        spots = [m.start() for t in terms for m in re.finditer(re.escape(t), clause)]
+        distance = min((abs(a + p - q.start) for p in spots), default=len(text))
+        return (-words, distance)
+
+    return min(figures, key=rank)
 
 
 def _rival(

@@ -72,6 +72,9 @@ _EN_HEADS = {
 }
 
 
+_LATIN = re.compile(r"\b(?:how|what|which|who|when|where|why)\b")
+
+
 @dataclass(frozen=True)
 class QuestionType:
     """The kind of answer a question wants.
@@ -104,7 +107,13 @@ def classify(question: str) -> QuestionType:
     kind = next((k for k, rx in _RULES if rx.search(q)), FACT)
     unit = ""
     if kind == QUANTITY:
-        unit = next((u for rx, u in _UNIT_HINTS if rx.search(q)), "")
+        # Chinese names what it measures last (收入年均增速 asks a rate, not money), English first
+        # (how much … budget for … residents asks money): that hint wins.
+        last = not _LATIN.search(q)
+        found = [
+            (m.end() if last else -m.start(), -i, u) for i, (rx, u) in enumerate(_UNIT_HINTS) for m in rx.finditer(q)
+        ]
+        unit = max(found)[2] if found else ""
     head = ""
     if kind in (WHO, LIST, FACT):
         m = _HEAD.search(q)
