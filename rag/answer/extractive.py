@@ -74,9 +74,12 @@ _WORD = re.compile(r"\w")
 _CLAUSE = re.compile(r"[^，,；;、：:（）()—]+")
 _YEAR_TERM = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
 _YEAR_WEIGHT = 6
+# What a who-question says the person did: the words right after 谁 (是谁主持的 → 主持).
+_AFTER_WHO = re.compile(r"谁(?:来|负责)?([\u4e00-\u9fff]{1,4})")
 _COUNT_UNITS = frozenset({"人", "户", "个", "次", "人次", "户次"})
 _NOUN_POS = ("n", "vn", "eng", "j")
 _NAME_FLAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
+_WHO_FLAGS = frozenset({"nr", "nrt", "nrfg", "nt"})  # 谁 asks for a person or a body, not a place
 
 
 def question_terms(question: str) -> list[str]:
@@ -167,8 +170,15 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
     """
     if question_script(question) != "en":
         # Only proper nouns anchor: 全区 or 工作 in a section title does not make a sentence off the subject.
+        after_who = "".join(_AFTER_WHO.findall(fold(question)))
         return [
-            Term((t,), can_anchor=flag in _NAME_FLAGS, noun=flag not in _NAME_FLAGS and flag.startswith(_NOUN_POS))
+            Term(
+                (t,),
+                can_anchor=flag in _NAME_FLAGS,
+                # "是谁主持的": a sentence without 主持 names someone who did something else.
+                required=t in after_who,
+                noun=flag not in _NAME_FLAGS and flag.startswith(_NOUN_POS),
+            )
             for t, flag in _tagged_terms(question).items()
         ]
     concepts = translate(question, TextVocabulary(passages), max_terms=_EN_MAX_TERMS).concepts
@@ -416,20 +426,21 @@ def _is_year(q: Quantity) -> bool:
     return q.is_year
 
 
-def _names(text: str, question: str, head: str = "") -> list[str]:
+def _names(text: str, question: str, head: str = "", flags: frozenset[str] = _NAME_FLAGS) -> list[str]:
     """Proper nouns (people, places, bodies) in ``text`` that the question does not already name.
 
     Args:
         text: A sentence.
         question: The question (names it already holds are not answers).
         head: Keep only names ending with this noun (班戈县 for 哪个县); '' keeps all.
+        flags: The jieba tags that count as names.
     """
     jieba.setLogLevel(logging.WARNING)
     q = fold(question)
     return [
         w.word
         for w in pseg.cut(fold(text))
-        if w.flag in _NAME_FLAGS and len(w.word) >= 2 and w.word not in q and w.word.endswith(head)
+        if w.flag in flags and len(w.word) >= 2 and w.word not in q and w.word.endswith(head)
     ]
 
 
@@ -449,7 +460,15 @@ def _type_score(kind: qtype.QuestionType, c: Candidate, question: str) -> float:
     if kind.kind == qtype.WHO and kind.head:
         return 1.0 if _names(c.text, question, kind.head) else 0.3
     if kind.kind == qtype.WHO:
-        return 1.0 if _names(c.text, question) else 0.3
+        names = _names(c.text, question, flags=_WHO_FLAGS)
+        if not names:
+            return 0.3
+        # "是谁主持的": the answer is the name that does it (丁业现主持会议), not any name nearby.
+        acts = [a for t in match_terms(question, []) if t.required for a in t.alternatives]
+        if not acts:
+            return 1.0
+        f = fold(c.text)
+        return 1.0 if any(re.search(re.escape(n) + r"\w{0,3}?" + re.escape(a), f) for n in names for a in acts) else 0.6
     return 0.5
 
 
