@@ -20,7 +20,7 @@ import logging
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import jieba
 import jieba.posseg as pseg
@@ -76,6 +76,9 @@ _YEAR_TERM = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
 _YEAR_WEIGHT = 6
 # What a who-question says the person did: the words right after 谁 (是谁主持的 → 主持).
 _AFTER_WHO = re.compile(r"谁(?:来|负责)?([\u4e00-\u9fff]{1,4})")
+# A line of 20+ characters ending inside a sentence (on a character, a digit or an opening quote).
+_BROKEN_LINE = re.compile(r".{19}[\w“‘「『(（、，,]$", re.DOTALL)
+_SENTENCE_PIECE = re.compile(r"\d|[、，,]")
 _COUNT_UNITS = frozenset({"人", "户", "个", "次", "人次", "户次"})
 _NOUN_POS = ("n", "vn", "eng", "j")
 _NAME_FLAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
@@ -284,11 +287,32 @@ class ExtractiveAnswerer:
         out = []
         for i, hit in enumerate(hits):
             c = hit.chunk
-            for unit in split_units(c.text):
-                text = c.text[unit.start : unit.end]
+            # A short unpunctuated line reads as a heading; one with figures or enumeration marks is a
+            # piece of a sentence the chunk (or the PDF's layout) cut: keep it as body text.
+            units = [
+                replace(u, heading_level=0)
+                if u.heading_level == 3 and _SENTENCE_PIECE.search(c.text[u.start : u.end])
+                else u
+                for u in split_units(c.text)
+            ]
+            k = 0
+            while k < len(units):
+                unit, end = units[k], units[k].end
+                # A long line that stops mid-sentence was broken by the PDF's layout (村居“美\n\n丽乡村…):
+                # the sentence goes on in the next body line.
+                while (
+                    units[k].newline_after
+                    and k + 1 < len(units)
+                    and not units[k + 1].heading_level
+                    and _BROKEN_LINE.search(c.text[unit.start : units[k].end])
+                ):
+                    k += 1
+                    end = units[k].end
+                k += 1
+                text = c.text[unit.start : end]
                 if len(fold_compact(text)) < 6 or unit.heading_level:
                     continue
-                out.append(Candidate(i, c.start + unit.start, c.start + unit.end, text))
+                out.append(Candidate(i, c.start + unit.start, c.start + end, text))
         return out
 
     def _score(self, question: str, kind: qtype.QuestionType, hits: list[Hit]) -> list[Candidate]:
