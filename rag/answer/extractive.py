@@ -78,6 +78,7 @@ _YEAR_WEIGHT = 6
 _AFTER_WHO = re.compile(r"谁(?:来|负责)?([\u4e00-\u9fff]{1,4})")
 # A line of 20+ characters ending inside a sentence (on a character, a digit or an opening quote).
 _BROKEN_LINE = re.compile(r".{19}[\w“‘「『(（、，,]$", re.DOTALL)
+_LINE_BREAK = re.compile(r"[ \t]*\r?\n\s*")
 _SENTENCE_PIECE = re.compile(r"\d|[、，,]")
 _COUNT_UNITS = frozenset({"人", "户", "个", "次", "人次", "户次"})
 _NOUN_POS = ("n", "vn", "eng", "j")
@@ -573,8 +574,13 @@ def _rival(
     return None
 
 
+def _inline(sentence: str) -> str:
+    """The sentence on one line: a line break inside it (a PDF's layout) would split the claim from its mark."""
+    return _LINE_BREAK.sub("", sentence).rstrip("。；;，, ")
+
+
 def _statement(lang: str, lead: Quantity | None, sentence: str, marks: str) -> str:
-    sentence = sentence.rstrip("。；;，, ")
+    sentence = _inline(sentence)
     if lang == "en":
         if lead is not None:
             # "more than 16,000" already says how exact it is.
@@ -587,7 +593,7 @@ def _statement(lang: str, lead: Quantity | None, sentence: str, marks: str) -> s
 
 
 def _rival_statement(lang: str, sentence: str, mark: str) -> str:
-    sentence = sentence.rstrip("。；;，, ")
+    sentence = _inline(sentence)
     if lang == "en":
         return f" Another passage gives a different figure: “{sentence}”{mark}."
     return f"另有资料给出不同的数字：{sentence}{mark}。"

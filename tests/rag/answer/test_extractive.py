@@ -1,0 +1,91 @@
+"""The extractive answerer on hand-built passages (lexical scoring only: no embedder)."""
+
+from __future__ import annotations
+
+from rag.answer.extractive import ExtractiveAnswerer, question_terms
+from rag.types import Chunk, Hit
+
+
+def hit(text: str, context: str = "", doc: str = "d.txt", start: int = 0, chunk_id: int = 0) -> Hit:
+    return Hit(Chunk(chunk_id, doc, text, start, start + len(text), context), 1.0)
+
+
+def hits(*texts: str, context: str = "") -> list[Hit]:
+    return [hit(t, context, doc=f"d{i}.txt", chunk_id=i) for i, t in enumerate(texts)]
+
+
+def lead(answer_text: str) -> str:
+    """The stated figure: the answer up to its first citation mark."""
+    return answer_text.split("[", 1)[0]
+
+
+def test_question_terms_keep_compounds_and_drop_function_words() -> None:
+    assert question_terms("區黨委書記親自包聯的是哪個縣?") == ["区", "党委书记", "包联", "县"]
+    terms = question_terms("阿里地区累计有多少建档立卡贫困人口脱贫?")
+    assert "贫困人口" in terms and "困人" not in terms
+
+
+def test_a_figure_about_something_else_is_not_an_answer() -> None:
+    passages = hits("2020年安排4.2亿元用于饮水安全巩固提升,确保年内自来水普及率达到93%。", context="昌都市")
+    answerer = ExtractiveAnswerer()
+    assert answerer.answer("昌都2020年GDP是多少?", passages).abstained
+    answered = answerer.answer("昌都2020年安排多少资金用于饮水安全?", passages)
+    assert not answered.abstained and lead(answered.text) == "4.2亿元"
+
+
+def test_a_figure_in_another_unit_is_not_an_answer() -> None:
+    answerer = ExtractiveAnswerer()
+    households = hits("实施易地扶贫搬迁安置项目,安置扶贫搬迁群众759户。", context="林芝市")
+    assert answerer.answer("林芝一共建了多少个易地扶贫搬迁安置项目?", households).abstained
+    sites = hits("实施易地扶贫搬迁安置项目12个,安置扶贫搬迁群众759户。", context="林芝市")
+    assert lead(answerer.answer("林芝一共建了多少个易地扶贫搬迁安置项目?", sites).text) == "12个"
+
+
+def test_the_lead_figure_is_the_one_of_the_asked_year() -> None:
+    passages = hits("贫困人口纯收入从2015年的1499元增加到2019年的9328元。", context="西藏")
+    answerer = ExtractiveAnswerer()
+    assert lead(answerer.answer("西藏贫困人口2019年的纯收入是多少?", passages).text) == "9328元"
+    assert lead(answerer.answer("西藏贫困人口2015年的纯收入是多少?", passages).text) == "1499元"
+
+
+def test_the_lead_figure_is_the_one_whose_clause_names_the_thing_asked() -> None:
+    passages = hits("2016年以来,累计拨付“三包”经费21.6亿元、营养餐改善计划经费3.74亿元。", context="昌都")
+    answerer = ExtractiveAnswerer()
+    assert lead(answerer.answer("昌都营养餐计划累计拨了多少经费?", passages).text) == "3.74亿元"
+    assert lead(answerer.answer("昌都“三包”经费累计拨了多少?", passages).text) == "21.6亿元"
+
+
+def test_who_question_takes_the_person_who_did_what_is_asked() -> None:
+    passages = hits(
+        "会议全面总结西藏2016年脱贫攻坚工作,安排部署2017年西藏脱贫攻坚工作,习近平总书记的讲话精神得到贯彻。"
+        "吴英杰出席会议并讲话;齐扎拉作全区脱贫攻坚工作报告;丁业现主持会议。",
+        context="西藏召开全区脱贫攻坚工作会议",
+    )
+    answerer = ExtractiveAnswerer()
+    presided = answerer.answer("2017年西藏脱贫攻坚工作会议是谁主持的?", passages)
+    assert "丁业现" in presided.text and "齐扎拉" not in presided.text
+    assert "丁业现" not in answerer.answer("2017年西藏脱贫攻坚工作会议是谁作工作报告的?", passages).text
+
+
+def test_which_county_question_wants_a_county_name() -> None:
+    passages = hits(
+        "构建各县区委书记和各县区长为第一责任人的责任体系。",
+        "自治区党委书记主动联系生态条件最恶劣、脱贫任务最重的班戈县,多次深入一线指导检查。",
+    )
+    answer = ExtractiveAnswerer().answer("区党委书记亲自包联的是哪个县?", passages)
+    assert "班戈县" in answer.text
+
+
+def test_a_sentence_broken_across_lines_is_rejoined_and_quoted_exactly() -> None:
+    text = (
+        "一是推进“美丽乡村”建设行动计划。投资 36.4 亿元实施第二批 7 个县(区)、43 个村居“美\n\n"
+        "丽乡村”整村推进试点, 目前已完成投资 3.38 亿元。"
+    )
+    doc_start = 1000
+    passages = [hit(text, "拉萨市", start=doc_start)]
+    answer = ExtractiveAnswerer().answer("拉萨第二批“美丽乡村”整村推进试点总共投资了多少钱?", passages)
+    assert lead(answer.text) == "36.4 亿元"
+    assert "\n" not in answer.text
+    quote = answer.citations[0]
+    assert quote.quote == text[quote.start - doc_start : quote.end - doc_start]
+    assert "36.4" in quote.quote and "3.38" in quote.quote

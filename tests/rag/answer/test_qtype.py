@@ -1,0 +1,37 @@
+"""What a question asks for: kind, the unit of a quantity, the noun of a which-question."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import qtype
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("昌都搬迁了多少人?", "人"),
+        ("日喀则脱贫人口收入年均增速有多少?", "%"),  # 增速 comes last: a rate, not money
+        ("西藏贫困人口2019年的纯收入是多少?", "元"),  # 纯收入 comes last: money, not people
+        ("西藏区党委常委会每年最少要专题研究几次脱贫工作?", "次"),
+        ("How much did Chamdo budget in 2021 for follow-up support to relocated residents?", "元"),
+        ("How many poor villages in Shigatse exited poverty?", "个"),
+    ],
+)
+def test_the_unit_is_read_from_the_measured_noun(question: str, unit: str) -> None:
+    got = qtype.classify(question)
+    assert got.kind == qtype.QUANTITY
+    assert got.unit == unit
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("區黨委書記親自包聯的是哪個縣?", "县"),
+        ("西藏脱贫攻坚的三大主战场是哪几个市?", "市"),
+        ("Which county did the Party secretary adopt?", "县"),
+        ("2017年西藏脫貧攻堅工作會議是誰主持的?", ""),
+    ],
+)
+def test_which_questions_name_the_noun_of_the_answer(question: str, head: str) -> None:
+    assert qtype.classify(question).head == head
