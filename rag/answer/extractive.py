@@ -39,6 +39,11 @@ from rag.types import Answer, Citation, Hit
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
 _REASON_CUES = re.compile(r"因为|由于|为了|旨在|目的|确保|以便|从而|所以|因此|是.{0,12}的|决定|顺应")
 _LIST_CUES = re.compile(r"、|一是|二是|；|;")
+_LIST_SEPARATORS = re.compile(r"[、，,；;]")
+_CN_DIGITS = "一二三四五六七八九十"
+_COUNT_ASKED = re.compile(r"(?:哪|这|那)?([二三四五六七八九十两])(?:个|大|项|条|类|种|笔|带|批)")
+_PLACE_HEADS = frozenset({"县", "市", "区", "村", "乡", "镇", "省", "地区"})
+_PLACE_FLAGS = frozenset({"ns", "nr", "nrt", "nz"})  # jieba tags many Tibetan place names nr
 _QUESTION_NOISE = frozenset(
     [
         "多少",
@@ -150,6 +155,9 @@ _COUNTED = re.compile(
     r"|for|from|and|with|by|on|to|[a-z]+ed)\b|[?.,]|$)",
     re.IGNORECASE,
 )
+# What an English who-question says the person did: the words after "who", up to a preposition.
+_EN_WHO_DID = re.compile(r"\bwho ((?:[a-z]+[ -]){0,5}?[a-z]+)(?= (?:at|in|of|for|on|to|during|from)\b|[?.,]|$)", re.I)
+_EN_FILLER = frozenset({"the", "a", "an", "main", "was", "is", "did", "has", "had"})
 # Alternatives the answerer keeps per English concept: it matches any of them, so more recall costs little.
 _EN_MAX_TERMS = 8
 
@@ -188,6 +196,11 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
     concepts = translate(question, TextVocabulary(passages), max_terms=_EN_MAX_TERMS).concepts
     counted = _COUNTED.search(question)
     head = re.split(r"[ -]", counted.group(1).lower())[-1] if counted else ""
+    who = _EN_WHO_DID.search(question)
+    did = set(re.split(r"[ -]", who.group(1).lower())) - _EN_FILLER if who else set()
+    acts = {c.source for c in concepts if did and set(re.split(r"[ -]", c.source.lower())) <= did}
+    # "work report" says it; "work" alone would let any sentence about work through.
+    acts = {a for a in acts if not any(a != b and a in b for b in acts)}
     out: list[Term] = []
     for i, c in enumerate(concepts):
         if c.compound:
@@ -196,7 +209,9 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
         for neighbour in concepts[max(0, i - 1) : i + 2]:
             if neighbour.compound and c.source in neighbour.source.split(" ", c.source.count(" ") + 1):
                 alternatives += [t for t in neighbour.terms if t not in alternatives]
-        required = bool(head) and head in re.split(r"[ -]", c.source.lower())
+        source = re.split(r"[ -]", c.source.lower())
+        # the counted thing (how many tourists) or what the person did (who gave the work report)
+        required = (bool(head) and head in source) or c.source in acts
         out.append(Term(tuple(alternatives), float(c.words), c.name, required))
     if head and not any(t.required for t in out):
         # The passages never state the counted thing (How many tourists …, no 游客 anywhere): keep it as a
@@ -479,7 +494,7 @@ def _type_score(kind: qtype.QuestionType, c: Candidate, question: str) -> float:
     if kind.kind == qtype.DATE:
         return 1.0 if _YEAR_OR_DATE.search(c.text) else 0.0
     if kind.kind == qtype.LIST:
-        return 1.0 if _LIST_CUES.search(c.text) else 0.3
+        return _list_score(kind, c.text, question)
     if kind.kind == qtype.REASON:
         return 1.0 if _REASON_CUES.search(c.text) else 0.3
     if kind.kind == qtype.WHO and kind.head:
@@ -495,6 +510,28 @@ def _type_score(kind: qtype.QuestionType, c: Candidate, question: str) -> float:
         f = fold(c.text)
         return 1.0 if any(re.search(re.escape(n) + r"\w{0,3}?" + re.escape(a), f) for n in names for a in acts) else 0.6
     return 0.5
+
+
+def _list_score(kind: qtype.QuestionType, text: str, question: str) -> float:
+    """How well a sentence enumerates what a list question asks.
+
+    "Which cities" wants several names ending in (or tagged as) that noun; "which four" wants at least
+    four items, counted by the separators between them (、，；).
+    """
+    if kind.head:
+        names = set(_names(text, question, flags=_PLACE_FLAGS if kind.head in _PLACE_HEADS else _NAME_FLAGS))
+        return 1.0 if len(names) >= 2 else 0.5 if names else 0.2
+    items = len(_LIST_SEPARATORS.findall(text)) + 1
+    wanted = _asked_count(question)
+    if wanted:
+        return 1.0 if items >= wanted else 0.3
+    return 1.0 if _LIST_CUES.search(text) else 0.3
+
+
+def _asked_count(question: str) -> int:
+    """The number of items a list question asks for (哪四个 → 4, 三大主战场是哪几个 → 3), 0 when unsaid."""
+    m = _COUNT_ASKED.search(fold(question))
+    return _CN_DIGITS.index(m.group(1).replace("两", "二")) + 1 if m else 0
 
 
 def _unit_matches(unit: str, q: Quantity) -> bool:

@@ -89,3 +89,25 @@ def test_a_sentence_broken_across_lines_is_rejoined_and_quoted_exactly() -> None
     quote = answer.citations[0]
     assert quote.quote == text[quote.start - doc_start : quote.end - doc_start]
     assert "36.4" in quote.quote and "3.38" in quote.quote
+
+
+def test_which_cities_question_wants_the_sentence_that_names_them() -> None:
+    passages = hits(
+        "西藏是全国唯一的省级集中连片特困地区,而日喀则作为全区脱贫攻坚三大主战场之一,是贫中之贫、坚中之坚。",
+        "昌都、日喀则、那曲——这是西藏脱贫攻坚的三大主战场。",
+    )
+    answer = ExtractiveAnswerer().answer("西藏脱贫攻坚的三大主战场是哪几个市?", passages)
+    assert all(city in answer.text for city in ("昌都", "日喀则", "那曲"))
+
+
+def test_list_question_wants_as_many_items_as_it_asks_for() -> None:
+    passages = [
+        hit(
+            "2015年6月18日,总书记在贵阳主持召开座谈会,听取意见和建议。"
+            "要因地制宜研究实施“四个一批”的行动计划,即扶持生产和就业发展一批,移民搬迁安置一批,"
+            "低保政策兜底一批,医疗救助扶持一批。",
+            context="部分省区市脱贫攻坚座谈会",
+        )
+    ]
+    answer = ExtractiveAnswerer().answer("2015年贵阳那次座谈会提的“四个一批”是哪四个?", passages)
+    assert "医疗救助扶持一批" in answer.text
