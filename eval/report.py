@@ -10,6 +10,7 @@ from eval.gold import GoldItem
 COLUMNS = (
     ("n", "n"),
     ("answer_accuracy", "accuracy"),
+    ("lead_accuracy", "lead acc."),
     ("recall@1", "R@1"),
     ("recall@5", "R@5"),
     ("recall@10", "R@10"),

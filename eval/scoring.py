@@ -15,15 +15,25 @@ from eval.metrics import (
     citation_scores,
     evidence_spans,
     exact_match,
+    first_sentence,
     latency_summary,
     mean,
     score_retrieval,
     strip_citation_markers,
 )
 
-HEADLINE = ("answer_accuracy", "recall@5", "mrr@10", "citation_precision", "abstention_recall", "false_abstention_rate")
+HEADLINE = (
+    "answer_accuracy",
+    "lead_accuracy",
+    "recall@5",
+    "mrr@10",
+    "citation_precision",
+    "abstention_recall",
+    "false_abstention_rate",
+)
 HEADLINE_LABELS = {
     "answer_accuracy": "acc",
+    "lead_accuracy": "lead acc",
     "recall@5": "R@5",
     "mrr@10": "MRR@10",
     "citation_precision": "cit.prec",
@@ -54,6 +64,8 @@ def item_scores(item: GoldItem, pred: Mapping[str, Any], docs: Mapping[str, str]
     if item.answerable:
         passages = [(p["source"], p["start"], p["end"], p.get("text", "")) for p in pred["retrieved"]]
         row |= score_retrieval(passages, spans)
+        lead = first_sentence(pred["answer"])
+        row["lead_correct"] = answer_correct(_gold_dict(item), lead, bool(pred["abstained"]))
         row["char_f1"] = char_f1(text, item.answers) if not pred["abstained"] else 0.0
         row["exact_match"] = exact_match(text, item.answers) if not pred["abstained"] else 0.0
     return row
@@ -65,6 +77,7 @@ def summarise(rows: list[dict[str, Any]], docs: Mapping[str, str]) -> dict[str, 
     out: dict[str, Any] = {"n": len(rows), "n_answerable": len(answerable)}
     out["answer_accuracy"] = mean(r["correct"] for r in answerable)
     out["accuracy_all"] = mean(r["correct"] for r in rows)
+    out["lead_accuracy"] = mean(r.get("lead_correct") for r in answerable)
     for key in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "char_f1", "exact_match"):
         out[key] = mean(r.get(key) for r in answerable)
     ab = abstention_scores((not r["answerable"], r["abstained"]) for r in rows)

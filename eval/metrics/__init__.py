@@ -1,6 +1,7 @@
 """Evaluation metrics, one concern per module.
 
-* ``answers``: answer accuracy (gold README rule, numeric equivalence), CMRC2018 EM / F1.
+* ``answers``: answer accuracy (gold README rule, numeric equivalence), lead accuracy (the first
+  sentence alone), CMRC2018 EM / F1.
 * ``retrieval``: passage relevance, Recall@k (hit rate), MRR@10, nDCG@10.
 * ``abstention``: abstention precision/recall, false-abstention and wrong-answer rates.
 * ``citations``: citation precision/recall, quote exactness.
@@ -10,7 +11,14 @@
 
 from eval.metrics.abstention import abstention_scores
 from eval.metrics.aggregate import breakdown, group_by, mean
-from eval.metrics.answers import answer_correct, answer_matches, char_f1, exact_match, strip_citation_markers
+from eval.metrics.answers import (
+    answer_correct,
+    answer_matches,
+    char_f1,
+    exact_match,
+    first_sentence,
+    strip_citation_markers,
+)
 from eval.metrics.citations import CitedAnswer, citation_scores, quote_exact
 from eval.metrics.latency import latency_summary, percentile
 from eval.metrics.retrieval import (
@@ -42,6 +50,7 @@ __all__ = [
     "dedupe",
     "evidence_spans",
     "exact_match",
+    "first_sentence",
     "group_by",
     "is_relevant",
     "latency_summary",

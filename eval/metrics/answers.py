@@ -24,7 +24,7 @@ from typing import Any
 from rag.fold import fold, fold_compact
 from rag.numbers import quantities_present
 
-__all__ = ["answer_correct", "answer_matches", "char_f1", "exact_match", "strip_citation_markers"]
+__all__ = ["answer_correct", "answer_matches", "char_f1", "exact_match", "first_sentence", "strip_citation_markers"]
 
 _MARKER = re.compile(r"\s*[\[［【]\s*[0-9０-９]+(?:\s*[,，、\-–]\s*[0-9０-９]+)*\s*[\]］】]")
 
@@ -78,6 +78,25 @@ def answer_matches(gold: str, answer_text: str) -> bool:
     if needle and _occurs(needle, fold_compact(text)):
         return True
     return quantities_present(gold, text)
+
+
+_SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
+
+
+def first_sentence(answer_text: str) -> str:
+    """The answer's first sentence, citation markers removed: what a reader takes as the answer.
+
+    Scoring it alone ("lead accuracy") is stricter than the README rule, which also accepts a gold
+    answer that only occurs in a quoted source sentence after a wrong headline figure.
+
+    >>> first_sentence("9.9万人[1]。原文：……涉及9.9万人[1]。")
+    '9.9万人。'
+    >>> first_sentence("About 99,000 people (9.9万人)[1]. The source says: “…”[1].")
+    'About 99,000 people (9.9万人).'
+    """
+    text = strip_citation_markers(answer_text).strip()
+    m = _SENTENCE_END.search(text)
+    return text[: m.end()] if m else text
 
 
 def answer_correct(item: Mapping[str, Any], answer_text: str, abstained: bool) -> bool:

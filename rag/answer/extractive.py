@@ -79,6 +79,10 @@ _WORD = re.compile(r"\w")
 _CLAUSE = re.compile(r"[^，,；;、：:（）()—]+")
 _YEAR_TERM = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
 _YEAR_WEIGHT = 6
+_MEASURED_WEIGHT = 3
+_HOW_MUCH = re.compile(r"多少|几")
+# The year a figure is stated for: right before it (2015年的1499元, 2020年底达到12975元).
+_YEAR_OF_FIGURE = re.compile(r"((?:19|20)\d{2})年(?:底|末|初)?(?:的|为|是|达到|达|共|有|实现)?$")
 # What a who-question says the person did: the words right after 谁 (是谁主持的 → 主持).
 _AFTER_WHO = re.compile(r"谁(?:来|负责)?([\u4e00-\u9fff]{1,4})")
 # A line of 20+ characters ending inside a sentence (on a character, a digit or an opening quote).
@@ -176,7 +180,7 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
 
     Example:
         >>> match_terms("昌都搬迁了多少人?", [])[0]
-        Term(alternatives=('昌都',), factor=1.0, can_anchor=True, required=False)
+        Term(alternatives=('昌都',), factor=1.0, can_anchor=True, required=False, noun=False)
         >>> match_terms("昌都搬迁了多少人?", [])[1].can_anchor
         False
     """
@@ -550,7 +554,8 @@ def _lead(kind: qtype.QuestionType, best: Candidate, question: str) -> Quantity 
 
     Of the sentence's figures in the asked unit, the one whose clause (the stretch between commas
     and enumeration marks) holds most of the question's words, whose year is the year asked
-    (从2015年的1499元增加到2019年的9328元), then the one nearest a question word.
+    (从2015年的1499元增加到2019年的9328元: the year right before a figure), then the one nearest a
+    question word.
     """
     if kind.kind != qtype.QUANTITY:
         return None
@@ -570,24 +575,43 @@ def _lead(kind: qtype.QuestionType, best: Candidate, question: str) -> Quantity 
     if len(f) != len(text):  # folding changed lengths: match on the raw text, offsets stay valid
         f = text.lower()
     # Single characters (人, 钱) and years match everywhere in such a sentence; they place nothing.
-    terms = [
-        a for t in match_terms(question, [f]) for a in t.alternatives if len(a) > 1 and not _YEAR_TERM.fullmatch(a)
-    ]
+    matched = match_terms(question, [f])
+    terms = [a for t in matched for a in t.alternatives if len(a) > 1 and not _YEAR_TERM.fullmatch(a)]
     years = set(_YEAR_TERM.findall(fold(question)))
+    # What is measured: next to 多少 in Chinese, the counted thing of "how many …" in English.
+    measured = _measured(question) | {a for t in matched if t.required for a in t.alternatives}
     clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
 
     def rank(q: Quantity) -> tuple[float, int]:
         a, b = next(((a, b) for a, b in clauses if a <= q.start < b), (0, len(text)))
         clause = f[a:b]
-        words = sum(min(len(t), 4) for t in terms if t in clause)
-        before = _YEAR_TERM.findall(f[a : q.start])
-        if years and before:
-            words += _YEAR_WEIGHT if before[-1] in years else -_YEAR_WEIGHT
+        words = sum(min(len(t), 4) * (_MEASURED_WEIGHT if t in measured else 1) for t in terms if t in clause)
+        year = _YEAR_OF_FIGURE.search(f[max(a, q.start - 12) : q.start])
+        if years and year:
+            words += _YEAR_WEIGHT if year.group(1) in years else -_YEAR_WEIGHT
         spots = [m.start() for t in terms for m in re.finditer(re.escape(t), clause)]
         distance = min((abs(a + p - q.start) for p in spots), default=len(text))
         return (-words, distance)
 
     return min(figures, key=rank)
+
+
+def _measured(question: str) -> set[str]:
+    """The words of a Chinese quantity question next to its question word: what it measures.
+
+    Example:
+        >>> sorted(_measured("那曲十三五扶贫产业项目总投资多少?"))
+        ['投资']
+        >>> sorted(_measured("昌都营养餐计划累计拨了多少经费?"))
+        ['经费', '计划']
+    """
+    folded = fold(question)
+    m = _HOW_MUCH.search(folded)
+    if not m:
+        return set()
+    before = [t for t in question_terms(folded[: m.start()]) if len(t) > 1]
+    after = [t for t in question_terms(folded[m.end() :]) if len(t) > 1]
+    return set(before[-1:] + after[:1])
 
 
 def _rival(

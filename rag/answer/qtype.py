@@ -101,7 +101,7 @@ def classify(question: str) -> QuestionType:
 
     Example:
         >>> classify("昌都搬迁了多少人?")
-        QuestionType(kind='quantity', unit='人')
+        QuestionType(kind='quantity', unit='人', head='')
     """
     q = fold(question)
     kind = next((k for k, rx in _RULES if rx.search(q)), FACT)
