@@ -31,7 +31,7 @@ from rag.atomic import write_text_atomic
 from rag.chunking import Chunker
 from rag.config import IndexConfig
 from rag.errors import IndexStateError
-from rag.fold import fold
+from rag.fold import fold, fold_compact
 from rag.index.base import VectorIndex
 from rag.index.bm25 import BM25Index
 from rag.index.factory import load_dense_index, new_dense_index
@@ -127,6 +127,7 @@ class IndexDirectory:
         self.dense_config = dense if isinstance(dense, IndexConfig) else IndexConfig(use_gpu=dense)
         self._write_lock = threading.Lock()
         self._loaded_generation: int | None = None
+        self._headings: tuple[int, str] | None = None
         manifest_path = directory / MANIFEST
         if directory.exists() and not manifest_path.exists():
             foreign = sorted(p.name for p in directory.iterdir() if not _index_file(p.name))
@@ -255,6 +256,19 @@ class IndexDirectory:
         except IndexStateError as exc:
             log.warning("index %s needs recovery (%s); rebuilding the derived indexes", self.directory, exc)
             self._repair_locked()
+
+    def in_headings(self, term: str) -> bool:
+        """Whether a (folded) term occurs in any document title or section heading of the index.
+
+        The answerer asks this of names in a question (那曲, 林芝): a name the corpus uses as a subject
+        must be in an answering sentence's text or context, even when no retrieved passage is about it.
+        The folded headings are built once per store generation.
+        """
+        generation = self.store.generation()
+        if self._headings is None or self._headings[0] != generation:
+            text = "\n".join(fold_compact(c) for c in self.store.distinct_contexts())
+            self._headings = (generation, text)
+        return bool(term) and term in self._headings[1]
 
     def check(self, snap: Snapshot | None = None) -> list[str]:
         """Consistency problems (empty when sound): every chunk has one vector and one BM25 entry."""

@@ -74,8 +74,11 @@ class Pipeline:
             if self._answerer is None:
                 from rag.answer.factory import make_answerer
 
-                self._answerer = make_answerer(self.settings, self.embedder)
+                self._answerer = make_answerer(self.settings, self.embedder, self._in_headings)
             return self._answerer
+
+    def _in_headings(self, term: str) -> bool:
+        return self.index.in_headings(term)
 
     def retriever(self) -> HybridRetriever:
         """A retriever over the current snapshot (a write in progress does not affect it)."""

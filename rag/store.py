@@ -215,6 +215,10 @@ class Store:
             toks.append(t.split(" ") if t else [])
         return ids, toks
 
+    def distinct_contexts(self) -> list[str]:
+        """Every distinct chunk context (document titles and section headings), unordered."""
+        return [c for (c,) in self._db.execute("SELECT DISTINCT context FROM chunks")]
+
     def counts(self) -> dict[str, int]:
         docs = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]

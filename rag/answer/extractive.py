@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import jieba
@@ -81,6 +81,8 @@ _YEAR_TERM = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
 _YEAR_WEIGHT = 6
 _MEASURED_WEIGHT = 3
 _HOW_MUCH = re.compile(r"多少|几")
+_UNIT_WORD = re.compile(r"[人户]次|[万亿]?元|公里|平方米|亩|吨")  # 多少人次 measures what follows, not 人次
+_COPULA = re.compile(r"的?(?:是|有|为|达到|达|约|共|一共|总共|累计|大概|大约)?")
 # The year a figure is stated for: right before it (2015年的1499元, 2020年底达到12975元).
 _YEAR_OF_FIGURE = re.compile(r"((?:19|20)\d{2})年(?:底|末|初)?(?:的|为|是|达到|达|共|有|实现)?$")
 # What a who-question says the person did: the words right after 谁 (是谁主持的 → 主持).
@@ -159,6 +161,12 @@ _COUNTED = re.compile(
     r"|for|from|and|with|by|on|to|[a-z]+ed)\b|[?.,]|$)",
     re.IGNORECASE,
 )
+_EN_COUNT_WORDS = frozenset({"times", "person-times", "people", "persons", "households", "units", "cases"})
+_EN_OF_PHRASE = re.compile(
+    r" of ((?:[a-z]+[ -]){0,3}?[a-z]+)"
+    r"(?= (?:did|do|does|were|was|are|is|has|have|had|in|at|for|from|by|on|to)\b|[?.,]|$)",
+    re.IGNORECASE,
+)
 # What an English who-question says the person did: the words after "who", up to a preposition.
 _EN_WHO_DID = re.compile(r"\bwho ((?:[a-z]+[ -]){0,5}?[a-z]+)(?= (?:at|in|of|for|on|to|during|from)\b|[?.,]|$)", re.I)
 _EN_FILLER = frozenset({"the", "a", "an", "main", "was", "is", "did", "has", "had"})
@@ -200,6 +208,10 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
     concepts = translate(question, TextVocabulary(passages), max_terms=_EN_MAX_TERMS).concepts
     counted = _COUNTED.search(question)
     head = re.split(r"[ -]", counted.group(1).lower())[-1] if counted else ""
+    if counted and head in _EN_COUNT_WORDS:
+        # "how many person-times of ecological jobs": the jobs are counted, person-times is the unit
+        of = _EN_OF_PHRASE.match(question, counted.end())
+        head = re.split(r"[ -]", of.group(1).lower())[-1] if of else ""
     who = _EN_WHO_DID.search(question)
     did = set(re.split(r"[ -]", who.group(1).lower())) - _EN_FILLER if who else set()
     acts = {c.source for c in concepts if did and set(re.split(r"[ -]", c.source.lower())) <= did}
@@ -277,11 +289,21 @@ class ExtractiveAnswerer:
     Args:
         embedder: Scores sentence similarity to the question (None: lexical only).
         settings: Weights and thresholds.
+        in_headings: Whether a term occurs in the corpus's titles or section headings. A name in the
+            question that does (那曲) is the subject: a sentence without it in its text or context
+            answers for another place, even when nothing retrieved is about that one. None: only the
+            retrieved passages' headings count.
     """
 
-    def __init__(self, embedder: Embedder | None = None, settings: ExtractiveSettings | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        settings: ExtractiveSettings | None = None,
+        in_headings: Callable[[str], bool] | None = None,
+    ) -> None:
         self.embedder = embedder
         self.settings = settings or ExtractiveSettings()
+        self.in_headings = in_headings
 
     # -- public API ---------------------------------------------------------------------------
     def answer(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Answer:
@@ -339,16 +361,22 @@ class ExtractiveAnswerer:
         candidates = self._candidates(hits)
         if not candidates:
             return []
-        folded = [fold(c.text) for c in candidates]
-        contexts = [fold(hits[c.hit_index].chunk.context) for c in candidates]
+        # Whitespace says nothing in Chinese and a PDF's line breaks split words (美\n\n丽乡村).
+        folded = [fold_compact(c.text) for c in candidates]
+        contexts = [fold_compact(hits[c.hit_index].chunk.context) for c in candidates]
         q_terms = match_terms(question, folded + sorted(set(contexts)))
         # Anchors: question terms the retrieved passages use in titles or section headings
         # (拉萨, 林芝 …). A sentence whose own text and context lack an anchor is about
         # another subject — the parallel-sections trap — and cannot answer.
+        headings = set(contexts)
         anchors = [
             t
             for t in q_terms
-            if t.can_anchor and any(len(a) >= 2 and any(a in ctx for ctx in set(contexts)) for a in t.alternatives)
+            if t.can_anchor
+            and any(
+                len(a) >= 2 and (any(a in ctx for ctx in headings) or (self.in_headings and self.in_headings(a)))
+                for a in t.alternatives
+            )
         ]
         required = [t for t in q_terms if t.required]
         n = len(candidates)
@@ -394,14 +422,17 @@ class ExtractiveAnswerer:
         """Whether the best sentence states a figure of what a quantity question asks.
 
         It must hold a figure; of the asked unit when the question names one (多少个 is not
-        answered by 户); and, for a Chinese question, one of the question's common nouns in its
-        text or context (发生率, GDP): a figure next to the right place and year but about
+        answered by 户); stated next to what is measured when the sentence names that at all
+        (``_figure_by_measure``); and, for a Chinese question, one of the question's common nouns
+        in its text or context (发生率, GDP): a figure next to the right place and year but about
         something else is the near miss that abstention is for.
         """
         figures = [q for q in best.quantities if not _is_year(q)]
         if not figures:
             return False
         if kind.unit and not any(_unit_compatible(kind.unit, q) for q in figures):
+            return False
+        if not _figure_by_measure(kind, best, question):
             return False
         nouns = [t for t in match_terms(question, []) if t.noun]
         if not nouns:
@@ -596,6 +627,28 @@ def _lead(kind: qtype.QuestionType, best: Candidate, question: str) -> Quantity 
     return min(figures, key=rank)
 
 
+def _figure_by_measure(kind: qtype.QuestionType, c: Candidate, question: str) -> bool:
+    """False when the sentence names what is measured, but not in or just before the lead figure's clause.
+
+    "资助大学生1.16万人次，…，生态岗位…" does not count ecological jobs: the figure counts students.
+    """
+    lead = _lead(kind, c, question)
+    if lead is None:
+        return True
+    text = c.text
+    f = fold(text)
+    if len(f) != len(text):
+        f = text.lower()
+    wanted = _measured(question) | {a for t in match_terms(question, [f]) if t.required for a in t.alternatives}
+    wanted = {w for w in wanted if len(w) > 1 and w in f}
+    if not wanted:
+        return True
+    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
+    i = next((k for k, (a, b) in enumerate(clauses) if a <= lead.start < b), 0)
+    window = f[clauses[max(0, i - 1)][0] : clauses[i][1]] if clauses else f
+    return any(w in window for w in wanted)
+
+
 def _measured(question: str) -> set[str]:
     """The words of a Chinese quantity question next to its question word: what it measures.
 
@@ -603,15 +656,20 @@ def _measured(question: str) -> set[str]:
         >>> sorted(_measured("那曲十三五扶贫产业项目总投资多少?"))
         ['投资']
         >>> sorted(_measured("昌都营养餐计划累计拨了多少经费?"))
-        ['经费', '计划']
+        ['经费']
+        >>> sorted(_measured("试点总共投了多少钱?"))  # a verb between: the pilot is not what is measured
+        []
     """
     folded = fold(question)
     m = _HOW_MUCH.search(folded)
     if not m:
         return set()
     before = [t for t in question_terms(folded[: m.start()]) if len(t) > 1]
-    after = [t for t in question_terms(folded[m.end() :]) if len(t) > 1]
-    return set(before[-1:] + after[:1])
+    after = [t for t in question_terms(folded[m.end() :]) if len(t) > 1 and not _UNIT_WORD.fullmatch(t)]
+    # The word before 多少 is what is measured only when nothing but a copula stands between
+    # (纯收入是多少, 总投资多少), not a verb (试点总共投了多少钱 measures money, not the pilot).
+    near = [t for t in before[-1:] if _COPULA.fullmatch(folded[folded.rfind(t, 0, m.start()) + len(t) : m.start()])]
+    return set(near + after[:1])
 
 
 def _rival(

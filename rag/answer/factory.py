@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from embeddings.base import Embedder
 from rag.answer.base import Answerer
 from rag.config import Settings
 
 
-def make_answerer(settings: Settings, embedder: Embedder | None) -> Answerer:
+def make_answerer(
+    settings: Settings, embedder: Embedder | None, in_headings: Callable[[str], bool] | None = None
+) -> Answerer:
     """The answerer named by ``settings.answerer.backend``.
 
     Args:
         settings: The configuration.
         embedder: Shared with the extractive answerer for sentence similarity.
+        in_headings: Whether a term is a title or heading word of the corpus (the extractive answerer's
+            subject check; see ``IndexDirectory.in_headings``).
 
     Returns:
         An ``Answerer``.
@@ -24,6 +30,7 @@ def make_answerer(settings: Settings, embedder: Embedder | None) -> Answerer:
         return ExtractiveAnswerer(
             embedder,
             ExtractiveSettings(max_passages=cfg.max_passages, min_coverage=cfg.min_coverage, min_score=cfg.min_score),
+            in_headings,
         )
     from rag.answer.generative import GenerativeAnswerer
 

@@ -18,6 +18,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"多少|几[个人户家项所万亿年次%]|多大|多高|多长|比例"
             r"|how (?:many|much)|what (?:percentage|share|proportion|rate)"
+            r"|what (?:was|is|were|are) the (?:[\w'-]+ ){0,5}?(?:income|number|amount|total|rate|percentage|share"
+            r"|population|investment|funding|budget|cost|output|value|growth)s?\b"
         ),
     ),
     (
@@ -31,7 +33,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
 # Units a quantity question may name, mapped to the unit the answer should carry.
 _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"户次|household.?times?"), "户次"),
-    (re.compile(r"person.?times?|man.?times?"), "人次"),
+    (re.compile(r"人次|person.?times?|man.?times?"), "人次"),
     (
         re.compile(
             r"资金|投资|投了|收入|经费|预算|贷款|元|钱|金额|funding|fund|invest|income|yuan|money|spent|cost|budget|loan"

@@ -214,7 +214,7 @@ def test_text_vocabulary_counts_single_characters_only_as_words() -> None:
         ("On what date were all counties lifted out of poverty?", qtype.DATE, ""),
         ("Who gave the work report?", qtype.WHO, ""),
         ("Why is Tibet called the poorest of the poor?", qtype.REASON, ""),
-        ("多少人次", qtype.QUANTITY, "人"),  # Chinese questions keep their unit hints
+        ("多少人次", qtype.QUANTITY, "人次"),  # person-times, not persons
     ],
 )
 def test_question_type_understands_english(question: str, kind: str, unit: str) -> None:

@@ -111,3 +111,23 @@ def test_list_question_wants_as_many_items_as_it_asks_for() -> None:
     ]
     answer = ExtractiveAnswerer().answer("2015年贵阳那次座谈会提的“四个一批”是哪四个?", passages)
     assert "医疗救助扶持一批" in answer.text
+
+
+def test_a_place_the_corpus_has_a_section_for_must_be_the_subject_of_the_answer() -> None:
+    # Nothing retrieved is about 那曲, but the corpus has a 那曲 section: 林芝's figure is no answer.
+    passages = hits("全市建档立卡贫困人口人均纯收入由2015年的2855元提高到2020年的12975元。", context="林芝市乡村振兴局")
+    question = "那曲建档立卡人口2020年人均纯收入是多少?"
+    sections = "林芝市乡村振兴局\n那曲市乡村振兴局"
+    assert ExtractiveAnswerer(in_headings=lambda term: term in sections).answer(question, passages).abstained
+    # Without such a section the name is not known as a subject, and the figure stands.
+    assert not ExtractiveAnswerer(in_headings=lambda term: False).answer(question, passages).abstained
+
+
+def test_a_figure_stated_far_from_what_is_measured_is_not_an_answer() -> None:
+    passages = hits(
+        "资助贫困家庭大学生1.16万人次，精准开展义务教育控辍保学，全市义务教育巩固率达到99.87%，生态补偿岗位持续增加。",
+        context="日喀则市",
+    )
+    answerer = ExtractiveAnswerer()
+    assert answerer.answer("日喀则生态补偿岗位有多少人次?", passages).abstained
+    assert lead(answerer.answer("日喀则资助贫困家庭大学生多少人次?", passages).text) == "1.16万人次"
