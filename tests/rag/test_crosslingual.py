@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import qtype
-from rag.answer.extractive import ExtractiveAnswerer, match_terms
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.terms import match_terms
 from rag.config import RetrievalConfig
 from rag.crosslingual.english import stem, words
 from rag.crosslingual.lexicon import build, default_lexicon

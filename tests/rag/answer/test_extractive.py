@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answer.extractive import ExtractiveAnswerer, question_terms
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.types import Chunk, Hit
 
 
@@ -17,12 +17,6 @@ def hits(*texts: str, context: str = "") -> list[Hit]:
 def lead(answer_text: str) -> str:
     """The stated figure: the answer up to its first citation mark."""
     return answer_text.split("[", 1)[0]
-
-
-def test_question_terms_keep_compounds_and_drop_function_words() -> None:
-    assert question_terms("區黨委書記親自包聯的是哪個縣?") == ["区", "党委书记", "包联", "县"]
-    terms = question_terms("阿里地区累计有多少建档立卡贫困人口脱贫?")
-    assert "贫困人口" in terms and "困人" not in terms
 
 
 def test_a_figure_about_something_else_is_not_an_answer() -> None:

@@ -1,0 +1,38 @@
+"""Question terms: what a question asks about, in the passages' words."""
+
+from __future__ import annotations
+
+from rag.answer.terms import Query, match_terms, measured, question_terms
+
+
+def test_question_terms_keep_compounds_and_drop_function_words() -> None:
+    assert question_terms("區黨委書記親自包聯的是哪個縣?") == ["区", "党委书记", "包联", "县"]
+    terms = question_terms("阿里地区累计有多少建档立卡贫困人口脱贫?")
+    assert "贫困人口" in terms and "困人" not in terms
+
+
+def test_only_names_anchor_and_common_nouns_are_marked() -> None:
+    terms = {t.alternatives[0]: t for t in match_terms("昌都2020年GDP是多少?", [])}
+    assert terms["昌都"].can_anchor and not terms["昌都"].noun
+    assert terms["gdp"].noun and not terms["gdp"].can_anchor  # a Latin word is not an interjection
+
+
+def test_who_question_requires_what_the_person_did() -> None:
+    chinese = [t.alternatives for t in match_terms("2017年西藏脱贫攻坚工作会议是谁主持的?", []) if t.required]
+    assert chinese == [("主持",)]
+    passages = ["齐扎拉作全区脱贫攻坚工作报告", "会议工作"]
+    english = match_terms("Who gave the main work report at the 2017 conference?", passages)
+    assert [t.alternatives[0] for t in english if t.required] == ["工作报告"]  # not the bare "work"
+
+
+def test_measured_is_the_noun_next_to_the_question_word() -> None:
+    assert measured("日喀则脱贫人口收入年均增速有多少?") == {"增速"}
+    assert measured("阿里靠生态补偿岗位就业的有多少人次?") == {"就业"}
+    assert measured("西藏累计派了多少人次干部驻村?") == {"干部"}  # the unit 人次 is skipped
+    assert measured("拉萨试点总共投了多少钱?") == set()
+
+
+def test_query_reads_kind_and_terms_once() -> None:
+    query = Query.read("昌都搬迁了多少人?", [])
+    assert query.kind.unit == "人"
+    assert [t.alternatives[0] for t in query.terms] == ["昌都", "搬迁", "人"]
