@@ -37,6 +37,7 @@ lint: setup
 
 eval: setup
 	@$(BIN)/rag eval --gold eval/gold/dev.jsonl --out out/eval --baselines --check eval/thresholds.yaml
+	@$(BIN)/rag eval --gold eval/gold/heldout.jsonl --out out/eval-heldout
 
 bench: setup
 	@$(BIN)/python -m eval.bench_retrieval

@@ -1,4 +1,4 @@
-"""The metrics against the real dev gold set: every quote resolves, every numeric answer is grounded."""
+"""The metrics against the real gold sets (dev and held-out): every quote resolves, every numeric answer is grounded."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from eval.metrics.retrieval import evidence_spans, score_retrieval
 from rag.numbers import find_quantities, numbers_grounded
 
 ROOT = Path(__file__).resolve().parents[2]
-GOLD = [json.loads(line) for line in (ROOT / "eval/gold/dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
+GOLD = [
+    json.loads(line)
+    for name in ("dev.jsonl", "heldout.jsonl")
+    for line in (ROOT / "eval/gold" / name).read_text(encoding="utf-8").splitlines()
+    if line
+]
 CORPUS = ROOT / "data/corpus"
 
 
