@@ -127,7 +127,9 @@ class IndexDirectory:
         self.dense_config = dense if isinstance(dense, IndexConfig) else IndexConfig(use_gpu=dense)
         self._write_lock = threading.Lock()
         self._loaded_generation: int | None = None
-        self._headings: tuple[int, str] | None = None
+        # (generation, folded headings joined, term → answer) for in_headings
+        self._headings: tuple[int | None, str, dict[str, bool]] | None = None
+        self._headings_lock = threading.Lock()
         manifest_path = directory / MANIFEST
         if directory.exists() and not manifest_path.exists():
             foreign = sorted(p.name for p in directory.iterdir() if not _index_file(p.name))
@@ -262,13 +264,19 @@ class IndexDirectory:
 
         The answerer asks this of names in a question (那曲, 林芝): a name the corpus uses as a subject
         must be in an answering sentence's text or context, even when no retrieved passage is about it.
-        The folded headings are built once per store generation.
+        The folded headings are gathered once per loaded generation, answers are remembered.
         """
-        generation = self.store.generation()
-        if self._headings is None or self._headings[0] != generation:
-            text = "\n".join(fold_compact(c) for c in self.store.distinct_contexts())
-            self._headings = (generation, text)
-        return bool(term) and term in self._headings[1]
+        if not term:
+            return False
+        generation = self._loaded_generation
+        with self._headings_lock:
+            if self._headings is None or self._headings[0] != generation:
+                text = "\n".join(fold_compact(c) for c in self.store.distinct_contexts())
+                self._headings = (generation, text, {})
+            _, text, answers = self._headings
+            if term not in answers:
+                answers[term] = term in text
+            return answers[term]
 
     def check(self, snap: Snapshot | None = None) -> list[str]:
         """Consistency problems (empty when sound): every chunk has one vector and one BM25 entry."""

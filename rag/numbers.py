@@ -127,7 +127,7 @@ def _fold_char(c: str) -> str:
     return low if len(low) == 1 else c
 
 
-def _fold_same_length(text: str) -> str:
+def fold_same_length(text: str) -> str:
     """Fold ``text`` character by character so that offsets into the result index ``text``."""
     return "".join(_fold_char(c) for c in text)
 
@@ -337,7 +337,7 @@ def find_quantities(text: str) -> list[Quantity]:
     >>> [q.text for q in find_quantities("“十三五”期间, 五年来增长16.42%")]
     ['五年', '16.42%']
     """
-    folded = _fold_same_length(text)
+    folded = fold_same_length(text)
     blocked = [m.span() for m in _CITATION.finditer(folded)]
     found: list[Quantity] = []
     for m in _ARABIC.finditer(folded):

@@ -80,7 +80,8 @@ def answer_matches(gold: str, answer_text: str) -> bool:
     return quantities_present(gold, text)
 
 
-_SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
+_OPENING, _CLOSING = "“「『", "”」』"
+_SENTENCE_END_OR_QUOTE = re.compile(r"[。！？!?“「『”」』]|\.(?=\s|$)")
 
 
 def first_sentence(answer_text: str) -> str:
@@ -93,10 +94,20 @@ def first_sentence(answer_text: str) -> str:
     '9.9万人。'
     >>> first_sentence("About 99,000 people (9.9万人)[1]. The source says: “…”[1].")
     'About 99,000 people (9.9万人).'
+    >>> first_sentence("提出“两不愁。三保障”的要求[1]。原文：……")
+    '提出“两不愁。三保障”的要求。'
     """
     text = strip_citation_markers(answer_text).strip()
-    m = _SENTENCE_END.search(text)
-    return text[: m.end()] if m else text
+    depth = 0
+    for m in _SENTENCE_END_OR_QUOTE.finditer(text):
+        mark = m.group()
+        if mark in _OPENING:
+            depth += 1
+        elif mark in _CLOSING:
+            depth = max(0, depth - 1)
+        elif depth == 0:  # a 。 inside a quoted term (“…。”) does not end the sentence
+            return text[: m.end()]
+    return text
 
 
 def answer_correct(item: Mapping[str, Any], answer_text: str, abstained: bool) -> bool:

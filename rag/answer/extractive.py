@@ -21,11 +21,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
+import jieba.posseg as pseg
+
 from embeddings.base import Embedder
 from rag.answer import qtype
 from rag.answer.figures import figure_by_measure, lead, unit_compatible, unit_matches
 from rag.answer.grounding import ground
-from rag.answer.terms import NAME_FLAGS, Query, names
+from rag.answer.terms import NAME_FLAGS, Query
 from rag.chunking import split_units
 from rag.fold import fold, fold_compact, to_traditional
 from rag.numbers import Quantity, find_quantities, render_english
@@ -43,7 +45,7 @@ _LIST_SEPARATORS = re.compile(r"[、，,；;]")
 
 _CN_DIGITS = "一二三四五六七八九十"
 
-_COUNT_ASKED = re.compile(r"(?:哪|这|那)?([二三四五六七八九十两])(?:个|大|项|条|类|种|笔|带|批)")
+_COUNT_ASKED = re.compile(r"(?<![一二三四五六七八九十百])([二三四五六七八九两])(?:个|大|项|条|类|种|笔|带|批)")
 
 _PLACE_HEADS = frozenset({"县", "市", "区", "村", "乡", "镇", "省", "地区"})
 
@@ -150,10 +152,11 @@ class ExtractiveAnswerer:
                 # A long line that stops mid-sentence was broken by the PDF's layout (村居“美\n\n丽乡村…):
                 # the sentence goes on in the next body line.
                 while (
-                    units[k].newline_after
+                    not unit.heading_level
+                    and units[k].newline_after
                     and k + 1 < len(units)
                     and not units[k + 1].heading_level
-                    and _BROKEN_LINE.search(c.text[unit.start : units[k].end])
+                    and _BROKEN_LINE.search(c.text[units[k].start : units[k].end])
                 ):
                     k += 1
                     end = units[k].end
@@ -173,9 +176,9 @@ class ExtractiveAnswerer:
         contexts = [fold_compact(hits[c.hit_index].chunk.context) for c in candidates]
         query = Query.read(question, folded + sorted(set(contexts)))
         q_terms = query.terms
-        # Anchors: question terms the retrieved passages use in titles or section headings
-        # (拉萨, 林芝 …). A sentence whose own text and context lack an anchor is about
-        # another subject — the parallel-sections trap — and cannot answer.
+        # Anchors: names in the question that the retrieved passages, or any document of the corpus
+        # (``in_headings``), use in titles or section headings (拉萨, 那曲 …). A sentence whose own text
+        # and context lack an anchor is about another subject — the parallel-sections trap.
         headings = set(contexts)
         anchors = [
             t
@@ -221,8 +224,8 @@ class ExtractiveAnswerer:
         floor = candidates[0].score - self.settings.fallback_margin
         return next((c for c in candidates if c.score >= floor and self._measures(query, c, hits)), None)
 
-    def _measures(self, query: Query, best: Candidate, hits: list[Hit]) -> bool:
-        """Whether the best sentence states a figure of what a quantity question asks.
+    def _measures(self, query: Query, c: Candidate, hits: list[Hit]) -> bool:
+        """Whether a sentence states a figure of what a quantity question asks (the answer, or a rival).
 
         It must hold a figure; of the asked unit when the question names one (多少个 is not
         answered by 户); stated next to what is measured when the sentence names that at all
@@ -230,17 +233,17 @@ class ExtractiveAnswerer:
         in its text or context (发生率, GDP): a figure next to the right place and year but about
         something else is the near miss that abstention is for.
         """
-        figures = [q for q in best.quantities if not q.is_year]
+        figures = [q for q in c.quantities if not q.is_year]
         if not figures:
             return False
         if query.kind.unit and not any(unit_compatible(query.kind.unit, q) for q in figures):
             return False
-        if not figure_by_measure(query, best.text, best.quantities):
+        if not figure_by_measure(query, c.text, c.quantities):
             return False
         nouns = [t for t in query.terms if t.noun]
         if not nouns:
             return True
-        text = fold(best.text) + "\n" + fold(hits[best.hit_index].chunk.context)
+        text = fold(c.text) + "\n" + fold(hits[c.hit_index].chunk.context)
         return any(t.in_text(text) for t in nouns)
 
     def _similarities(self, question: str, texts: list[str]) -> list[float]:
@@ -258,10 +261,10 @@ class ExtractiveAnswerer:
             c
             for c in candidates[1:]
             if c.hit_index != best.hit_index
-            and (
-                near_duplicate(c.text, best.text, 0.6)
-                or (figure and figure.text in c.text and c.coverage >= best.coverage * 0.8)
-            )
+            # the same sentence elsewhere, or another sentence stating the same figure; a near copy with
+            # another figure (1万人 / 11万人) disagrees
+            and (figure is None or _states(c, figure))
+            and (near_duplicate(c.text, best.text, 0.6) or (figure and c.coverage >= best.coverage * 0.8))
         ]
         # One citation per passage: the first (best) sentence taken from it.
         cited: list[Candidate] = []
@@ -294,8 +297,21 @@ class ExtractiveAnswerer:
         return Answer(text, [], True, related, {})
 
 
-def _has_figure(c: Candidate) -> bool:
-    return any(not q.is_year for q in c.quantities)
+def _names(text: str, question: str, head: str = "", flags: frozenset[str] = NAME_FLAGS) -> list[str]:
+    """Proper nouns (people, places, bodies) in ``text`` that the question does not already name.
+
+    Args:
+        text: A sentence.
+        question: The question (names it already holds are not answers).
+        head: Keep only names ending with this noun (班戈县 for 哪个县); '' keeps all.
+        flags: The jieba tags that count as names.
+    """
+    q = fold(question)
+    return [
+        w.word
+        for w in pseg.cut(fold(text))
+        if w.flag in flags and len(w.word) >= 2 and w.word not in q and w.word.endswith(head)
+    ]
 
 
 def _type_score(query: Query, c: Candidate) -> float:
@@ -313,9 +329,9 @@ def _type_score(query: Query, c: Candidate) -> float:
     if kind.kind == qtype.REASON:
         return 1.0 if _REASON_CUES.search(c.text) else 0.3
     if kind.kind == qtype.WHO and kind.head:
-        return 1.0 if names(c.text, question, kind.head) else 0.3
+        return 1.0 if _names(c.text, question, kind.head) else 0.3
     if kind.kind == qtype.WHO:
-        found = names(c.text, question, flags=_WHO_FLAGS)
+        found = _names(c.text, question, flags=_WHO_FLAGS)
         if not found:
             return 0.3
         # "是谁主持的": the answer is the name that does it (丁业现主持会议), not any name nearby.
@@ -334,7 +350,7 @@ def _list_score(kind: qtype.QuestionType, text: str, question: str) -> float:
     four items, counted by the separators between them (、，；).
     """
     if kind.head:
-        found = set(names(text, question, flags=_PLACE_FLAGS if kind.head in _PLACE_HEADS else NAME_FLAGS))
+        found = set(_names(text, question, flags=_PLACE_FLAGS if kind.head in _PLACE_HEADS else NAME_FLAGS))
         return 1.0 if len(found) >= 2 else 0.5 if found else 0.2
     items = len(_LIST_SEPARATORS.findall(text)) + 1
     wanted = _asked_count(question)
@@ -347,6 +363,11 @@ def _asked_count(question: str) -> int:
     """The number of items a list question asks for (哪四个 → 4, 三大主战场是哪几个 → 3), 0 when unsaid."""
     m = _COUNT_ASKED.search(fold(question))
     return _CN_DIGITS.index(m.group(1).replace("两", "二")) + 1 if m else 0
+
+
+def _states(c: Candidate, figure: Quantity) -> bool:
+    """Whether the sentence states this figure (by value and unit: 1万人 is not in 11万人)."""
+    return any(q.value == figure.value and q.unit == figure.unit for q in c.quantities)
 
 
 def _rival(

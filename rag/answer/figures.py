@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 from rag.answer import qtype
-from rag.answer.terms import Query, measured
-from rag.fold import fold
-from rag.numbers import Quantity
+from rag.answer.terms import Query
+from rag.numbers import Quantity, fold_same_length
 
-_ARABIC = re.compile(r"\d")
+_DIGIT = re.compile(r"\d")
 
 # Clauses of a sentence: the answer to "how much X" sits in the clause that names X.
 _CLAUSE = re.compile(r"[^，,；;、：:（）()—]+")
@@ -56,14 +55,14 @@ def lead(query: Query, text: str, quantities: list[Quantity]) -> Quantity | None
             or figures
         )
     # Reports state figures in digits; a Chinese numeral is often part of a name (四个不摘).
-    figures = [q for q in figures if _ARABIC.search(q.text)] or figures
+    figures = [q for q in figures if _DIGIT.search(q.text)] or figures
     if len(figures) < 2:
         return figures[0] if figures else None
-    f = _folded_same_length(text)
+    f = fold_same_length(text)
     # Single characters (人, 钱) and years match everywhere in such a sentence; they place nothing.
     terms = [a for t in query.terms for a in t.alternatives if len(a) > 1 and not _YEAR_TERM.fullmatch(a)]
-    years = set(_YEAR_TERM.findall(fold(query.text)))
-    wanted = _wanted(query)
+    years = query.years
+    wanted = query.measured
     clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
 
     def rank(q: Quantity) -> tuple[float, int]:
@@ -88,22 +87,11 @@ def figure_by_measure(query: Query, text: str, quantities: list[Quantity]) -> bo
     figure = lead(query, text, quantities)
     if figure is None:
         return True
-    f = _folded_same_length(text)
-    wanted = {w for w in _wanted(query) if len(w) > 1 and w in f}
+    f = fold_same_length(text)
+    wanted = {w for w in query.measured if len(w) > 1 and w in f}
     if not wanted:
         return True
     clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
     i = next((k for k, (a, b) in enumerate(clauses) if a <= figure.start < b), 0)
     window = f[clauses[max(0, i - 1)][0] : clauses[i][1]] if clauses else f
     return any(w in window for w in wanted)
-
-
-def _wanted(query: Query) -> set[str]:
-    """What is measured: next to 多少 in Chinese, the counted thing of "how many …" in English."""
-    return measured(query.text) | {a for t in query.terms if t.required for a in t.alternatives}
-
-
-def _folded_same_length(text: str) -> str:
-    """``fold(text)`` when it keeps offsets (it nearly always does), else the lower-cased text."""
-    f = fold(text)
-    return f if len(f) == len(text) else text.lower()

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from rag.fold import fold
+from rag.question import question_script
 
 QUANTITY, DATE, WHO, LIST, REASON, FACT = "quantity", "date", "who", "list", "reason", "fact"
 
@@ -43,9 +44,7 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"率|比例|百分|增速|percent|percentage|rate|share|proportion"), "%"),
     (re.compile(r"多少户|几户|households?|families"), "户"),
     (
-        re.compile(
-            r"多少人|几人|人次|人口|劳动力|患者|干部|people|persons|population|residents|tourists|workers|cadres"
-        ),
+        re.compile(r"多少人|几人|人口|劳动力|患者|干部|people|persons|population|residents|tourists|workers|cadres"),
         "人",
     ),
     (re.compile(r"几年|多少年|how many years"), "年"),
@@ -72,9 +71,6 @@ _EN_HEADS = {
     "prefectur": "市",
     "depart": "部门",
 }
-
-
-_LATIN = re.compile(r"\b(?:how|what|which|who|when|where|why)\b")
 
 
 @dataclass(frozen=True)
@@ -111,7 +107,7 @@ def classify(question: str) -> QuestionType:
     if kind == QUANTITY:
         # Chinese names what it measures last (收入年均增速 asks a rate, not money), English first
         # (how much … budget for … residents asks money): that hint wins.
-        last = not _LATIN.search(q)
+        last = question_script(question) != "en"
         found = [
             (m.end() if last else -m.start(), -i, u) for i, (rx, u) in enumerate(_UNIT_HINTS) for m in rx.finditer(q)
         ]

@@ -20,6 +20,8 @@ from rag.crosslingual.translate import TextVocabulary, translate
 from rag.fold import fold
 from rag.question import question_script
 
+jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at INFO on first use
+
 _QUESTION_NOISE = frozenset(
     [
         "多少",
@@ -69,6 +71,7 @@ _COPULA = re.compile(r"的?(?:是|有|为|达到|达|约|共|一共|总共|累�
 
 # English counting questions name what they count right after "how many", up to the verb or a preposition:
 # the phrase's last word is the head noun (how many poor villages → villages).
+_YEAR = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
 _COUNTED = re.compile(
     r"\bhow many ((?:[a-z]+[ -]){0,3}?[a-z]+)(?= (?:did|do|does|were|was|are|is|has|have|had|will|can|in|of|at"
     r"|for|from|and|with|by|on|to|[a-z]+ed)\b|[?.,]|$)",
@@ -112,7 +115,6 @@ def _is_function_word(flag: str) -> bool:
 
 def _tagged_terms(question: str) -> dict[str, str]:
     """``question_terms`` with each term's jieba part-of-speech tag."""
-    jieba.setLogLevel(logging.WARNING)
     stripped = _QUESTION_WORDS.sub(" ", fold(question))
     out: dict[str, str] = {}
     for w in pseg.cut(stripped):
@@ -249,39 +251,29 @@ def measured(question: str) -> set[str]:
     return set(near + after[:1])
 
 
-def names(text: str, question: str, head: str = "", flags: frozenset[str] = NAME_FLAGS) -> list[str]:
-    """Proper nouns (people, places, bodies) in ``text`` that the question does not already name.
-
-    Args:
-        text: A sentence.
-        question: The question (names it already holds are not answers).
-        head: Keep only names ending with this noun (班戈县 for 哪个县); '' keeps all.
-        flags: The jieba tags that count as names.
-    """
-    jieba.setLogLevel(logging.WARNING)
-    q = fold(question)
-    return [
-        w.word
-        for w in pseg.cut(fold(text))
-        if w.flag in flags and len(w.word) >= 2 and w.word not in q and w.word.endswith(head)
-    ]
-
-
 @dataclass(frozen=True)
 class Query:
-    """A question as the answerer reads it.
+    """A question as the answerer reads it, worked out once per question.
 
     Attributes:
         text: The question as asked.
         kind: What it asks for (``qtype.classify``).
         terms: Its terms in the passages' words (``match_terms``).
+        measured: What a quantity question measures: ``measured`` for Chinese, the counted thing's
+            renderings for English (``How many tourists`` → 游客 …).
+        years: The calendar years it names (``2019``).
     """
 
     text: str
     kind: qtype.QuestionType
     terms: tuple[Term, ...]
+    measured: frozenset[str] = frozenset()
+    years: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, question: str, passages: list[str]) -> Query:
         """Classify ``question`` and match its terms against ``passages`` (folded texts)."""
-        return cls(question, qtype.classify(question), tuple(match_terms(question, passages)))
+        terms = tuple(match_terms(question, passages))
+        counted = {a for t in terms if t.required for a in t.alternatives}
+        years = frozenset(_YEAR.findall(fold(question)))
+        return cls(question, qtype.classify(question), terms, frozenset(measured(question) | counted), years)

@@ -125,3 +125,22 @@ def test_a_figure_stated_far_from_what_is_measured_is_not_an_answer() -> None:
     answerer = ExtractiveAnswerer()
     assert answerer.answer("日喀则生态补偿岗位有多少人次?", passages).abstained
     assert lead(answerer.answer("日喀则资助贫困家庭大学生多少人次?", passages).text) == "1.16万人次"
+
+
+def test_a_sentence_after_a_long_heading_is_still_a_candidate() -> None:
+    text = "一、拉萨市易地扶贫搬迁工作推进情况和下一步工作\n2020年拉萨市共搬迁贫困群众9.9万人。"
+    answer = ExtractiveAnswerer().answer("拉萨市共搬迁了多少贫困群众?", [hit(text, "拉萨市")])
+    assert lead(answer.text) == "9.9万人"
+
+
+def test_the_lead_figure_is_found_when_folding_changes_the_length() -> None:
+    # NFKC turns … into ..., so fold() is longer than the text: offsets must still line up.
+    passages = hits("那曲市人均收入達到2000元,拉薩市人均收入達到3000元……")
+    assert lead(ExtractiveAnswerer().answer("拉薩市人均收入達到多少?", passages).text) == "3000元"
+
+
+def test_a_passage_with_another_figure_is_not_cited_as_agreeing() -> None:
+    passages = hits("拉萨累计搬迁贫困群众1万人。", "拉萨累计搬迁贫困群众11万人。", context="拉萨市")
+    answer = ExtractiveAnswerer().answer("拉萨累计搬迁了多少贫困群众?", passages)
+    agreeing = answer.text.split("。")[0]
+    assert "[1][2]" not in agreeing  # 1万人 is not stated by the 11万人 passage
