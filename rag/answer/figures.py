@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.answer import qtype
-from rag.answer.terms import Query
+from rag.answer.terms import YEAR, Query
 from rag.numbers import Quantity, fold_same_length
 
 _DIGIT = re.compile(r"\d")
@@ -13,7 +13,6 @@ _DIGIT = re.compile(r"\d")
 # Clauses of a sentence: the answer to "how much X" sits in the clause that names X.
 _CLAUSE = re.compile(r"[^，,；;、：:（）()—]+")
 
-_YEAR_TERM = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
 
 _YEAR_WEIGHT = 6
 
@@ -60,7 +59,7 @@ def lead(query: Query, text: str, quantities: list[Quantity]) -> Quantity | None
         return figures[0] if figures else None
     f = fold_same_length(text)
     # Single characters (人, 钱) and years match everywhere in such a sentence; they place nothing.
-    terms = [a for t in query.terms for a in t.alternatives if len(a) > 1 and not _YEAR_TERM.fullmatch(a)]
+    terms = [a for t in query.terms for a in t.alternatives if len(a) > 1 and not YEAR.fullmatch(a)]
     years = query.years
     wanted = query.measured
     clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]

@@ -69,9 +69,10 @@ _UNIT_WORD = re.compile(r"[人户]次|[万亿]?元|公里|平方米|亩|吨")  #
 
 _COPULA = re.compile(r"的?(?:是|有|为|达到|达|约|共|一共|总共|累计|大概|大约)?")
 
+# A calendar year as a question or a sentence writes it (2019, 2019年).
+YEAR = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
 # English counting questions name what they count right after "how many", up to the verb or a preposition:
 # the phrase's last word is the head noun (how many poor villages → villages).
-_YEAR = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
 _COUNTED = re.compile(
     r"\bhow many ((?:[a-z]+[ -]){0,3}?[a-z]+)(?= (?:did|do|does|were|was|are|is|has|have|had|will|can|in|of|at"
     r"|for|from|and|with|by|on|to|[a-z]+ed)\b|[?.,]|$)",
@@ -275,5 +276,5 @@ class Query:
         """Classify ``question`` and match its terms against ``passages`` (folded texts)."""
         terms = tuple(match_terms(question, passages))
         counted = {a for t in terms if t.required for a in t.alternatives}
-        years = frozenset(_YEAR.findall(fold(question)))
+        years = frozenset(YEAR.findall(fold(question)))
         return cls(question, qtype.classify(question), terms, frozenset(measured(question) | counted), years)
