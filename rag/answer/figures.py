@@ -59,7 +59,12 @@ def lead(query: Query, text: str, quantities: list[Quantity]) -> Quantity | None
         return figures[0] if figures else None
     f = fold_same_length(text)
     # Single characters (人, 钱) and years match everywhere in such a sentence; they place nothing.
-    terms = [a for t in query.terms for a in t.alternatives if len(a) > 1 and not YEAR.fullmatch(a)]
+    terms = [
+        a
+        for t in query.terms
+        for a in t.alternatives
+        if (len(a) > 1 or a in query.measured) and not YEAR.fullmatch(a)  # 村 of "how many villages" counts
+    ]
     years = query.years
     wanted = query.measured
     clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import jieba
+
 from rag.crosslingual.english import STOPWORDS, stem, words
 from rag.crosslingual.lexicon import Lexicon, default_lexicon
 from rag.fold import fold
@@ -44,11 +46,18 @@ def idf(vocab: Vocabulary, term: str) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
+def _is_word(text: str) -> bool:
+    """Whether jieba's dictionary holds ``text`` as a word."""
+    jieba.dt.check_initialized()
+    return bool(jieba.dt.FREQ.get(text))
+
+
 class TextVocabulary:
     """The vocabulary of a few texts (retrieved passages).
 
     A word of two or more characters is used where it occurs as a substring; a single character only where
-    it is a word of its own (jieba): inside a word it usually means something else (标 in 指标).
+    it is a word of its own (jieba), or the character a compound adds to a dictionary word (村 in 贫困村 =
+    贫困 + 村): inside a two-character word it usually means something else (标 in 指标).
 
     Args:
         texts: The texts (folded here).
@@ -56,7 +65,11 @@ class TextVocabulary:
 
     def __init__(self, texts: list[str]) -> None:
         self.texts = [fold(t) for t in texts]
-        self._singles = {w for t in self.texts for w in tokens(t) if len(w) == 1}
+        words = [w for t in self.texts for w in tokens(t)]
+        # A word of its own, or the head of a word+character compound (村 of 贫困村, 县 of 贫困县).
+        self._singles = {w for w in words if len(w) == 1} | {
+            w[-1] for w in words if len(w) >= 3 and _is_word(w[:-1]) and not w[-1].isdigit()
+        }
 
     def __contains__(self, term: object) -> bool:
         if not isinstance(term, str) or not term:

@@ -206,6 +206,11 @@ def test_text_vocabulary_counts_single_characters_only_as_words() -> None:
     assert v.document_frequency("指标") == 1 and len(v) == 2
 
 
+def test_text_vocabulary_counts_the_character_a_compound_adds_to_a_word() -> None:
+    v = TextVocabulary(["1669个贫困村居全部退出"])  # jieba: 贫困村 = 贫困 + 村
+    assert "村" in v and "贫" not in v
+
+
 @pytest.mark.parametrize(
     ("question", "kind", "unit"),
     [
