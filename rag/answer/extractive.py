@@ -54,6 +54,7 @@ _PLACE_FLAGS = frozenset({"ns", "nr", "nrt", "nz"})  # jieba tags many Tibetan p
 # A line of 20+ characters ending inside a sentence (on a character, a digit or an opening quote).
 _BROKEN_LINE = re.compile(r".{19}[\w“‘「『(（、，,]$", re.DOTALL)
 
+_QUOTED = re.compile(r"“[^”]{1,20}”|「[^」]{1,20}」|『[^』]{1,20}』")
 _LINE_BREAK = re.compile(r"[ \t]*\r?\n\s*")
 
 _SENTENCE_PIECE = re.compile(r"\d|[、，,]")
@@ -204,7 +205,7 @@ class ExtractiveAnswerer:
             if required and not any(t.in_text(f) or t.in_text(ctx) for t in required):
                 c.coverage *= self.settings.off_subject_penalty
             c.similarity = sim
-            c.quantities = find_quantities(c.text)
+            c.quantities = _figures(c.text)
             c.type_score = _type_score(query, c)
             rank = 1.0 / (1 + c.hit_index)
             s = self.settings
@@ -363,6 +364,13 @@ def _asked_count(question: str) -> int:
     """The number of items a list question asks for (哪四个 → 4, 三大主战场是哪几个 → 3), 0 when unsaid."""
     m = _COUNT_ASKED.search(fold(question))
     return _CN_DIGITS.index(m.group(1).replace("两", "二")) + 1 if m else 0
+
+
+def _figures(text: str) -> list[Quantity]:
+    """The quantities of a sentence that can be statistics: not those inside quotation marks, which are
+    names (“五个一批”, “十三五”, “两不愁三保障”)."""
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    return [q for q in find_quantities(text) if not any(a <= q.start and q.end <= b for a, b in quoted)]
 
 
 def _states(c: Candidate, figure: Quantity) -> bool:

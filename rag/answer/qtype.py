@@ -44,7 +44,10 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"率|比例|百分|增速|percent|percentage|rate|share|proportion"), "%"),
     (re.compile(r"多少户|几户|households?|families"), "户"),
     (
-        re.compile(r"多少人|几人|人口|劳动力|患者|干部|people|persons|population|residents|tourists|workers|cadres"),
+        re.compile(
+            r"多少人|几人|人口|劳动力|患者|干部|people|persons|population|residents|tourists|workers|cadres"
+            r"|secretar(?:y|ies)|officials|officers|doctors|teachers|students|farmers|herders|volunteers|members"
+        ),
         "人",
     ),
     (re.compile(r"几年|多少年|how many years"), "年"),

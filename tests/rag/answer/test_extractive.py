@@ -144,3 +144,15 @@ def test_a_passage_with_another_figure_is_not_cited_as_agreeing() -> None:
     answer = ExtractiveAnswerer().answer("拉萨累计搬迁了多少贫困群众?", passages)
     agreeing = answer.text.split("。")[0]
     assert "[1][2]" not in agreeing  # 1万人 is not stated by the 11万人 passage
+
+
+def test_numbers_inside_quotation_marks_are_names_not_figures() -> None:
+    passages = hits(
+        "因地制宜实施“五个一批”工程,精准制定帮扶举措。",
+        "西藏累计实现62.8万贫困人口脱贫、74个贫困县区全部摘帽。",
+        context="西藏",
+    )
+    answer = ExtractiveAnswerer().answer("西藏一共有多少个贫困县区摘帽?", passages)
+    assert lead(answer.text) == "74个"
+    alone = ExtractiveAnswerer().answer("西藏一共实施了多少个工程?", passages[:1])
+    assert alone.abstained  # “五个一批” counts nothing
