@@ -54,6 +54,8 @@ _PLACE_FLAGS = frozenset({"ns", "nr", "nrt", "nz"})  # jieba tags many Tibetan p
 # A line of 20+ characters ending inside a sentence (on a character, a digit or an opening quote).
 _BROKEN_LINE = re.compile(r".{19}[\w“‘「『(（、，,]$", re.DOTALL)
 
+_ADMIN_SUFFIX = re.compile(r"(?:市|县|区|省|州|镇|乡|村|地区)$")
+_BRACKETED_NAME = re.compile(r"[（(][\u4e00-\u9fff、]{2,24}[)）]")
 _QUOTED = re.compile(r"“[^”]{1,20}”|「[^」]{1,20}」|『[^』]{1,20}』")
 _LINE_BREAK = re.compile(r"[ \t]*\r?\n\s*")
 
@@ -308,10 +310,15 @@ def _names(text: str, question: str, head: str = "", flags: frozenset[str] = NAM
         flags: The jieba tags that count as names.
     """
     q = fold(question)
+
+    def named_by_question(word: str) -> bool:  # 拉萨市 is the 拉萨 of the question
+        base = _ADMIN_SUFFIX.sub("", word)
+        return word in q or (len(base) >= 2 and base in q)
+
     return [
         w.word
         for w in pseg.cut(fold(text))
-        if w.flag in flags and len(w.word) >= 2 and w.word not in q and w.word.endswith(head)
+        if w.flag in flags and len(w.word) >= 2 and not named_by_question(w.word) and w.word.endswith(head)
     ]
 
 
@@ -329,6 +336,9 @@ def _type_score(query: Query, c: Candidate) -> float:
         return _list_score(kind, c.text, question)
     if kind.kind == qtype.REASON:
         return 1.0 if _REASON_CUES.search(c.text) else 0.3
+    if kind.kind == qtype.PLACE:
+        # a place name, or one named in brackets after what is there (填埋场1个(曲水))
+        return 1.0 if _names(c.text, question, flags=_PLACE_FLAGS) or _BRACKETED_NAME.search(c.text) else 0.3
     if kind.kind == qtype.WHO and kind.head:
         return 1.0 if _names(c.text, question, kind.head) else 0.3
     if kind.kind == qtype.WHO:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rag.fold import fold
 from rag.question import question_script
 
-QUANTITY, DATE, WHO, LIST, REASON, FACT = "quantity", "date", "who", "list", "reason", "fact"
+QUANTITY, DATE, WHO, PLACE, LIST, REASON, FACT = "quantity", "date", "who", "place", "list", "reason", "fact"
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (REASON, re.compile(r"为什么|为何|为啥|原因|why\b|how come|什么目的|想干什么|为了什么|目的是")),
@@ -23,11 +23,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"|population|investment|funding|budget|cost|output|value|growth)s?\b"
         ),
     ),
+    (PLACE, re.compile(r"在哪里|在哪儿|在哪|什么地方|何处|哪个地方|\bwhere\b")),
     (
         WHO,
-        re.compile(
-            r"谁|哪位|什么名字|叫什么|哪个(?:部门|单位|机构|县|村|市)|哪个|\bwho\b|\bwhich\b|\bwhere\b|\bwhat\b"
-        ),
+        re.compile(r"谁|哪位|什么名字|叫什么|哪个(?:部门|单位|机构|县|村|市)|哪个|\bwho\b|\bwhich\b|\bwhat\b"),
     ),
 ]
 

@@ -36,3 +36,18 @@ def test_the_unit_is_read_from_the_measured_noun(question: str, unit: str) -> No
 )
 def test_which_questions_name_the_noun_of_the_answer(question: str, head: str) -> None:
     assert qtype.classify(question).head == head
+
+
+@pytest.mark.parametrize("question", ["Where is Lhasa's city-level landfill located?", "拉萨的市级垃圾填埋场建在哪里?"])
+def test_where_questions_ask_for_a_place(question: str) -> None:
+    assert qtype.classify(question).kind == qtype.PLACE
+
+
+def test_a_place_question_prefers_a_sentence_naming_a_place() -> None:
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.types import Chunk, Hit
+
+    text = "拉萨市级垃圾填埋场的建设和运营管理水平不断提高。建成市级垃圾填埋场1个(曲水),县级垃圾填埋场4个。"
+    hit = Hit(Chunk(0, "d.txt", text, 0, len(text), "拉萨市"), 1.0)
+    answer = ExtractiveAnswerer().answer("拉萨的市级垃圾填埋场建在哪里?", [hit])
+    assert "曲水" in answer.text
