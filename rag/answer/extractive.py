@@ -30,7 +30,7 @@ from rag.answer.grounding import ground
 from rag.answer.terms import NAME_FLAGS, Query
 from rag.chunking import split_units
 from rag.fold import fold, fold_compact, to_traditional
-from rag.numbers import Quantity, find_quantities, render_english
+from rag.numbers import Quantity, find_quantities, fold_same_length, render_english
 from rag.question import question_script
 from rag.retrieval import near_duplicate
 from rag.types import Answer, Citation, Hit
@@ -192,6 +192,7 @@ class ExtractiveAnswerer:
                 for a in t.alternatives
             )
         ]
+        query = replace(query, anchors=tuple(anchors))
         required = [t for t in q_terms if t.required]
         n = len(candidates)
         # Rarer question terms among the candidates tell them apart (Chamdo vs Lhasa sections).
@@ -243,6 +244,13 @@ class ExtractiveAnswerer:
             return False
         if not figure_by_measure(query, c.text, c.quantities):
             return False
+        figure = lead(query, c.text, c.quantities)
+        if figure is not None and query.anchors:
+            # The place asked about named only after the figure (…危房16141户…,阿里与藏中电网联网…) is a
+            # passing mention in another place's sentence; its subject comes first or in the headings.
+            context, text = fold_compact(hits[c.hit_index].chunk.context), fold_same_length(c.text)
+            if any(not t.in_text(context) and not t.in_text(text[: figure.start]) for t in query.anchors):
+                return False
         nouns = [t for t in query.terms if t.noun]
         if not nouns:
             return True

@@ -21,6 +21,7 @@ _MEASURED_WEIGHT = 3
 # The year a figure is stated for: right before it (2015年的1499元, 2020年底达到12975元).
 _YEAR_OF_FIGURE = re.compile(r"((?:19|20)\d{2})年(?:底|末|初)?(?:的|为|是|达到|达|共|有|实现)?$")
 
+_BARE_COUNT = re.compile(r"[万亿千百萬億]|\d{3}")
 _COUNT_UNITS = frozenset({"人", "户", "个", "次", "人次", "户次"})
 
 
@@ -31,8 +32,13 @@ def unit_matches(unit: str, q: Quantity) -> bool:
 
 
 def unit_compatible(unit: str, q: Quantity) -> bool:
-    """The figure has the asked unit, or is a bare count, whose unit is the noun that follows (500万非贫困人口)."""
-    return unit_matches(unit, q) or (not q.unit and unit in _COUNT_UNITS)
+    """The figure has the asked unit, or is a bare count, whose unit is the noun that follows (500万非贫困人口).
+
+    A bare count must look like one: scaled (500万) or of three digits at least; a lone 0 or 3 is part of
+    something else (降至0, “1+3”模式).
+    """
+    bare_count = not q.unit and unit in _COUNT_UNITS and bool(_BARE_COUNT.search(q.text))
+    return unit_matches(unit, q) or bare_count
 
 
 def lead(query: Query, text: str, quantities: list[Quantity]) -> Quantity | None:

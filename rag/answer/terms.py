@@ -273,6 +273,7 @@ class Query:
         measured: What a quantity question measures: ``measured`` for Chinese, the counted thing's
             renderings for English (``How many tourists`` → 游客 …).
         years: The calendar years it names (``2019``).
+        anchors: Its terms that name a subject of the corpus (set by the answerer, which knows the headings).
     """
 
     text: str
@@ -280,6 +281,7 @@ class Query:
     terms: tuple[Term, ...]
     measured: frozenset[str] = frozenset()
     years: frozenset[str] = frozenset()
+    anchors: tuple[Term, ...] = ()
 
     @classmethod
     def read(cls, question: str, passages: list[str]) -> Query:
