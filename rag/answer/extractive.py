@@ -25,8 +25,9 @@ import jieba.posseg as pseg
 
 from embeddings.base import Embedder
 from rag.answer import qtype
+from rag.answer.base import abstention
 from rag.answer.figures import figure_by_measure, lead, unit_compatible, unit_matches
-from rag.answer.grounding import ground
+from rag.answer.grounding import ground, markers, sentences
 from rag.answer.terms import NAME_FLAGS, Query
 from rag.chunking import split_units
 from rag.fold import fold, fold_compact, to_traditional
@@ -133,7 +134,7 @@ class ExtractiveAnswerer:
     def stream(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Iterator[str | Answer]:
         """Yield the answer sentence by sentence, then the ``Answer``."""
         answer = self.answer(question, hits, history)
-        yield from re.findall(r"[^。！？!?]+[。！？!?]?(?:\s*\[\d+\])*", answer.text)
+        yield from sentences(answer.text)  # an answer holds no line breaks (see _inline)
         yield answer
 
     # -- scoring ------------------------------------------------------------------------------
@@ -176,7 +177,8 @@ class ExtractiveAnswerer:
             return Query.read(question, []), []
         # Whitespace says nothing in Chinese and a PDF's line breaks split words (美\n\n丽乡村).
         folded = [fold_compact(c.text) for c in candidates]
-        contexts = [fold_compact(hits[c.hit_index].chunk.context) for c in candidates]
+        by_hit = [fold_compact(h.chunk.context) for h in hits]
+        contexts = [by_hit[c.hit_index] for c in candidates]
         query = Query.read(question, folded + sorted(set(contexts)))
         q_terms = query.terms
         # Anchors: names in the question that the retrieved passages, or any document of the corpus
@@ -242,9 +244,9 @@ class ExtractiveAnswerer:
             return False
         if query.kind.unit and not any(unit_compatible(query.kind.unit, q) for q in figures):
             return False
-        if not figure_by_measure(query, c.text, c.quantities):
-            return False
         figure = lead(query, c.text, c.quantities)
+        if not figure_by_measure(query, c.text, figure):
+            return False
         if figure is not None and query.anchors:
             # The place asked about named only after the figure (…危房16141户…,阿里与藏中电网联网…) is a
             # passing mention in another place's sentence; its subject comes first or in the headings.
@@ -293,19 +295,11 @@ class ExtractiveAnswerer:
         checked = ground(text, {c.n: c.quote for c in citations})
         if not checked.text:
             return self._abstain(lang, hits)
-        used = set(int(n) for n in re.findall(r"\[(\d+)\]", checked.text))
+        used = set(markers(checked.text))
         return Answer(checked.text, [c for c in citations if c.n in used], False, [], {})
 
     def _abstain(self, lang: str, hits: list[Hit]) -> Answer:
-        related = [
-            Citation(i + 1, h.chunk.doc_id, h.chunk.chunk_id, h.chunk.start, h.chunk.end, h.chunk.text)
-            for i, h in enumerate(hits[: self.settings.related])
-        ]
-        text = {
-            "en": "The documents do not say. The closest passages are listed as related, not as an answer.",
-            "zh-Hant": "文件中沒有找到這個問題的答案。下面列出最相關的段落供參考，並非答案。",
-        }.get(lang, "文件中没有找到这个问题的答案。下面列出最相关的段落供参考，并非答案。")
-        return Answer(text, [], True, related, {})
+        return abstention(lang, hits, self.settings.related)
 
 
 def _names(text: str, question: str, head: str = "", flags: frozenset[str] = NAME_FLAGS) -> list[str]:

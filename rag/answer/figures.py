@@ -89,12 +89,12 @@ def lead(query: Query, text: str, quantities: list[Quantity]) -> Quantity | None
     return min(figures, key=rank)
 
 
-def figure_by_measure(query: Query, text: str, quantities: list[Quantity]) -> bool:
-    """False when the sentence names what is measured, but not in or just before the lead figure's clause.
+def figure_by_measure(query: Query, text: str, figure: Quantity | None) -> bool:
+    """False when the sentence names what is measured, but not in or just before the clause of ``figure``
+    (the sentence's ``lead``).
 
     "资助大学生1.16万人次，…，生态岗位…" does not count ecological jobs: the figure counts students.
     """
-    figure = lead(query, text, quantities)
     if figure is None:
         return True
     f = fold_same_length(text)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import os
 import re
 import threading
@@ -49,11 +50,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.answer.grounding import ground, markers
+from rag.answer.base import abstention, chunk_citation
+from rag.answer.grounding import MARKER, ground, markers, sentences
 from rag.config import Settings
 from rag.errors import ModelError
 from rag.question import question_script
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Hit
 
 __all__ = [
     "GenerativeAnswerer",
@@ -76,10 +78,7 @@ _RELATED = 3  # passages offered with an abstention, as the extractive answerer 
 
 # Any bracket style a model may use around citation numbers: [1] ［1］ 【1】 [1, 2] [1，2] [1、2].
 _ANY_MARKER = re.compile(r"[\[［【]\s*(\d+(?:\s*[,，、;；]\s*\d+)*)\s*[\]］】]")
-_MARKER = re.compile(r"\[(\d+)\]")
 _REPEATED_MARKER = re.compile(r"(\[\d+\])(?:\s*\1)+")
-# The same sentence split as the grounding guard: the marker run after an end stays with its sentence.
-_SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]|\n|$)(?:\s*\[\d+\])*")
 
 _NOT_FOUND = {
     "en": "I cannot find the answer in the documents.",
@@ -94,12 +93,6 @@ _NOT_FOUND_RE = re.compile(
     r"|(?:documents?|passages?) (?:do|does|did) not (?:say|mention|contain|state)",
     re.IGNORECASE,
 )
-_ABSTAIN = {
-    "en": "The documents do not say. The closest passages are listed as related, not as an answer.",
-    "zh-Hant": "文件中沒有找到這個問題的答案。下面列出最相關的段落供參考，並非答案。",
-    "zh-Hans": "文件中没有找到这个问题的答案。下面列出最相关的段落供参考，并非答案。",
-}
-
 _INSTRUCTIONS = {
     "zh": (
         "你是严谨的文档问答助手。只根据下方 passages 资料区中编号的资料回答问题。\n"
@@ -236,18 +229,12 @@ def renumber_markers(text: str) -> tuple[str, list[int]]:
     """
     order = list(dict.fromkeys(markers(text)))
     new = {old: i + 1 for i, old in enumerate(order)}
-    return _MARKER.sub(lambda m: f"[{new[int(m.group(1))]}]", text), order
+    return MARKER.sub(lambda m: f"[{new[int(m.group(1))]}]", text), order
 
 
-def _cited_sentences(text: str) -> tuple[str, list[str]]:
+def _cited_sentences(text: str) -> str:
     """Keep the sentences that carry a marker; an uncited sentence cannot be checked against a passage."""
-    kept: list[str] = []
-    dropped: list[str] = []
-    for sentence in (m.group() for m in _SENTENCE.finditer(text)):
-        if not sentence.strip():
-            continue
-        (kept if _MARKER.search(sentence) else dropped).append(sentence)
-    return "".join(kept).strip(), dropped
+    return "".join(x for x in sentences(text) if x.strip() and MARKER.search(x)).strip()
 
 
 # -- prompt -----------------------------------------------------------------------------------------
@@ -556,14 +543,16 @@ class GenerativeAnswerer:
             if role not in ("user", "assistant") or not isinstance(content, str) or not content.strip():
                 continue
             # Old markers point at old passages; left in, the model would copy stale numbers.
-            turns.append({"role": role, "content": self._defuse(_MARKER.sub("", content)).strip()})
+            turns.append({"role": role, "content": self._defuse(MARKER.sub("", content)).strip()})
         turns = turns[-_MAX_HISTORY_MESSAGES:]
         # A conversation must open with a user turn (strict chat templates reject anything else).
         while turns and turns[0]["role"] != "user":
             turns = turns[1:]
         return turns
 
+    @functools.cached_property
     def _control_tokens(self) -> list[str]:
+        """The tokenizer's control tokens, longest first (the tokenizer never changes after loading)."""
         tok = self.tokenizer
         names = set(getattr(tok, "all_special_tokens", []) or [])
         added = getattr(tok, "added_tokens_decoder", None) or {}
@@ -572,7 +561,7 @@ class GenerativeAnswerer:
 
     def _defuse(self, text: str) -> str:
         """Break up control tokens (``</s>``, ``<|im_end|>``) in untrusted text so they tokenize as text."""
-        for token in self._control_tokens():
+        for token in self._control_tokens:
             if token in text:
                 text = text.replace(token, token[0] + "\u200b" + token[1:])
         return text
@@ -691,26 +680,19 @@ class GenerativeAnswerer:
         """
         timings = dict(timings or {})
         text = normalize_markers(raw).strip()
-        sentences = [m.group() for m in _SENTENCE.finditer(text) if m.group().strip()]
+        parts = [x for x in sentences(text) if x.strip()]
         # The model was told to say it cannot find the answer: opening with that is an abstention.
-        if not sentences or _NOT_FOUND_RE.search(_MARKER.sub("", sentences[0])):
+        if not parts or _NOT_FOUND_RE.search(MARKER.sub("", parts[0])):
             return self._abstain(prompt.lang, hits, timings)
         # A later "not found" remark (even with a marker) is no claim a passage can support.
-        claims = "".join(x for x in sentences if not _NOT_FOUND_RE.search(_MARKER.sub("", x)))
-        cited, _uncited = _cited_sentences(claims)
+        claims = "".join(x for x in parts if not _NOT_FOUND_RE.search(MARKER.sub("", x)))
+        cited = _cited_sentences(claims)
         checked = ground(cited, {i + 1: h.chunk.text for i, h in enumerate(prompt.hits)})
         if not checked.text or not markers(checked.text):
             return self._abstain(prompt.lang, hits, timings)
         final, order = renumber_markers(checked.text)
-        citations = []
-        for new, old in enumerate(order, start=1):
-            c = prompt.hits[old - 1].chunk
-            citations.append(Citation(new, c.doc_id, c.chunk_id, c.start, c.end, c.text))
+        citations = [chunk_citation(new, prompt.hits[old - 1]) for new, old in enumerate(order, start=1)]
         return Answer(final, citations, False, [], timings)
 
     def _abstain(self, lang: str, hits: list[Hit], timings: dict[str, float]) -> Answer:
-        related = [
-            Citation(i + 1, h.chunk.doc_id, h.chunk.chunk_id, h.chunk.start, h.chunk.end, h.chunk.text)
-            for i, h in enumerate(hits[:_RELATED])
-        ]
-        return Answer(_ABSTAIN.get(lang, _ABSTAIN["zh-Hans"]), [], True, related, dict(timings))
+        return abstention(lang, hits, _RELATED, timings)

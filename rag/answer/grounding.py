@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rag.numbers import numbers_grounded
 
-_MARKER = re.compile(r"\[(\d+)\]")
+MARKER = re.compile(r"\[(\d+)\]")  # a citation marker as every answerer writes it
 # Sentence ends in Chinese and English answers; the marker run after an end stays with its sentence.
 _SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]|\n|$)(?:\s*\[\d+\])*")
 
@@ -27,9 +27,18 @@ class GroundingResult:
     ungrounded_numbers: list[str]
 
 
+def sentences(text: str) -> list[str]:
+    """``text`` cut into sentences, each keeping the run of markers after its end.
+
+    >>> sentences("共9.9万人[1]。另有12万人[2]。")
+    ['共9.9万人[1]。', '另有12万人[2]。']
+    """
+    return [m.group() for m in _SENTENCE.finditer(text)]
+
+
 def markers(text: str) -> list[int]:
     """The citation numbers used in ``text``, in order of appearance."""
-    return [int(m) for m in _MARKER.findall(text)]
+    return [int(m) for m in MARKER.findall(text)]
 
 
 def ground(text: str, passages: dict[int, str]) -> GroundingResult:
@@ -49,18 +58,16 @@ def ground(text: str, passages: dict[int, str]) -> GroundingResult:
     kept: list[str] = []
     dropped: list[str] = []
     bad_numbers: list[str] = []
-    for sentence in (m.group() for m in _SENTENCE.finditer(text)):
+    for sentence in sentences(text):
         if not sentence.strip():
             continue
         cited = markers(sentence)
         if any(n not in passages for n in cited):
             dropped.append(sentence)
             continue
-        body = _MARKER.sub("", sentence)
-        # A sentence without its own marker is judged against every given passage
-        # only when it states no number; figures always need a cited passage.
-        support = [passages[n] for n in cited]
-        missing = numbers_grounded(body, support) if support else numbers_grounded(body, [])
+        body = MARKER.sub("", sentence)
+        # A sentence without a marker cites no passage: any figure in it is ungrounded.
+        missing = numbers_grounded(body, [passages[n] for n in cited])
         if missing:
             bad_numbers.extend(missing)
             dropped.append(sentence)

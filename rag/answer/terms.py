@@ -232,9 +232,6 @@ class _Everything:
     def __contains__(self, term: object) -> bool:
         return True
 
-    def __len__(self) -> int:
-        return 1
-
     def document_frequency(self, term: str) -> int:
         return 1
 

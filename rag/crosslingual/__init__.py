@@ -6,6 +6,6 @@ pinyin and a small table of romanised Tibetan place names), keeping only the ter
 question and a Chinese rendering; the extractive answerer matches the same terms in the passages.
 """
 
-from rag.crosslingual.translate import Concept, TextVocabulary, Translation, Vocabulary, idf, translate
+from rag.crosslingual.translate import Concept, TextVocabulary, Translation, Vocabulary, translate
 
-__all__ = ["Concept", "TextVocabulary", "Translation", "Vocabulary", "idf", "translate"]
+__all__ = ["Concept", "TextVocabulary", "Translation", "Vocabulary", "translate"]

@@ -33,17 +33,9 @@ class Vocabulary(Protocol):
 
     def __contains__(self, term: object) -> bool: ...
 
-    def __len__(self) -> int: ...
-
     def document_frequency(self, term: str) -> int:
         """How many passages use ``term``."""
         ...
-
-
-def idf(vocab: Vocabulary, term: str) -> float:
-    """BM25-style inverse document frequency of ``term`` in ``vocab`` (higher = rarer)."""
-    n, df = len(vocab), vocab.document_frequency(term)
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def _is_word(text: str) -> bool:
@@ -93,7 +85,6 @@ class Concept:
     Attributes:
         source: The English words, as in the question.
         terms: Chinese term → confidence in (0, 1], best first; all in the vocabulary.
-        weight: How much the concept tells passages apart: the IDF of its best term.
         compound: True for a join of two neighbouring concepts (贫困村): a bonus when matched, since its
             parts are concepts of their own.
         name: True when it renders a name (place table, a proper noun's pinyin): names say what a
@@ -103,7 +94,6 @@ class Concept:
 
     source: str
     terms: dict[str, float] = field(default_factory=dict)
-    weight: float = 1.0
     compound: bool = False
     name: bool = False
     words: int = 1
@@ -169,10 +159,7 @@ def translate(
         if concept is not None:
             concepts.append(concept)
         i += used
-    concepts = _with_compounds(concepts, vocab, max_terms)
-    for c in concepts:
-        c.weight = idf(vocab, c.best)
-    return Translation(question, concepts)
+    return Translation(question, _with_compounds(concepts, vocab, max_terms))
 
 
 def _phrase(
