@@ -31,7 +31,6 @@ _HEADING_NUMBERED = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十百\d]+[章节部分篇]|[（(][一二三四五六七八九十]+[）)])"
 )
 _HEADING_MAX = 40
-_TITLE_MAX = 80
 _FRONT_MATTER_LINES = 5
 
 
@@ -142,15 +141,6 @@ def _split_long(text: str, span: _Span, size: int) -> list[_Span]:
     if a < b:
         out.append(_Span(a, b, 0, span.newline_after))
     return out
-
-
-def document_title(text: str, fallback: str) -> str:
-    """First non-empty line, shortened; ``fallback`` for an empty text."""
-    for line in text.splitlines():
-        s = line.strip()
-        if s:
-            return s[:_TITLE_MAX]
-    return fallback
 
 
 class Chunker:

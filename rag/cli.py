@@ -99,7 +99,7 @@ def ingest(
     _run(body)
 
 
-def hit_json(pipe, hit: Hit) -> dict:
+def hit_json(hit: Hit) -> dict:
     c = hit.chunk
     return {
         "source": c.doc_id,
@@ -127,7 +127,7 @@ def search(
         _ensure_index(pipe)
         hits = pipe.search(q, top_k, mode)
         if json_out:
-            print(json.dumps({"hits": [hit_json(pipe, h) for h in hits]}, ensure_ascii=False, indent=2))
+            print(json.dumps({"hits": [hit_json(h) for h in hits]}, ensure_ascii=False, indent=2))
             return
         for i, h in enumerate(hits, 1):
             out.print(f"[bold][{i}][/bold] {h.chunk.doc_id} {h.chunk.start}-{h.chunk.end}  score {h.score:.4f}")

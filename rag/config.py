@@ -17,6 +17,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO_ROOT / "data" / "corpus"
 
 
+def expand_path(value: str) -> Path:
+    """Expand ``~`` and ``${RAG_HOME}`` (default ``~/.cache/rag``) in a configured path."""
+    home = os.environ.get("RAG_HOME") or str(Path("~/.cache/rag").expanduser())
+    return Path(os.path.expanduser(value.replace("${RAG_HOME}", home)))
+
+
 class ConfigError(ValueError):
     """A config file that cannot be read or does not validate."""
 
@@ -145,8 +151,7 @@ class Settings(_Section):
 
     def path(self, value: str) -> Path:
         """Expand ``~`` and ``${RAG_HOME}`` in a configured path."""
-        home = os.environ.get("RAG_HOME") or str(Path("~/.cache/rag").expanduser())
-        return Path(os.path.expanduser(value.replace("${RAG_HOME}", home)))
+        return expand_path(value)
 
     @property
     def home_dir(self) -> Path:

@@ -33,6 +33,7 @@ from rag.config import IndexConfig
 from rag.errors import IndexStateError
 from rag.fold import fold, fold_compact
 from rag.index.base import VectorIndex
+from rag.index.bm25 import DIRNAME as BM25_DIR
 from rag.index.bm25 import BM25Index
 from rag.index.factory import load_dense_index, new_dense_index
 from rag.segment import tokens
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 LOCK_TIMEOUT = 120.0
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
+STORE_FILE = "store.sqlite"
 
 
 @dataclass
@@ -91,11 +93,7 @@ def content_hash(doc: Document) -> str:
 
 def _index_file(name: str) -> bool:
     """Whether a file name is one an index directory holds (hidden names are temp files and the lock)."""
-    return (
-        name.startswith(".")
-        or name.split("-")[0] in {"store.sqlite", "dense.faiss", "bm25", "dense.milvus.db", MANIFEST}
-        or name.startswith("dense.")
-    )
+    return name.startswith((".", "dense.")) or name.split("-")[0] in {STORE_FILE, BM25_DIR, MANIFEST}
 
 
 class IndexDirectory:
@@ -146,10 +144,11 @@ class IndexDirectory:
             exists = manifest_path.exists()
             if exists:
                 self._check_manifest(self._read_manifest())
-            self.store = Store(directory / "store.sqlite")
-            self.snapshot = self._empty_snapshot()
+            self.store = Store(directory / STORE_FILE)
             if exists and load_derived:
-                self._recover()
+                self._recover()  # sets the snapshot (loaded, or rebuilt from the store)
+            else:
+                self.snapshot = self._empty_snapshot()
             if not exists:
                 self._write_manifest()
 
@@ -281,7 +280,7 @@ class IndexDirectory:
     def check(self, snap: Snapshot | None = None) -> list[str]:
         """Consistency problems (empty when sound): every chunk has one vector and one BM25 entry."""
         snap = snap or self.snapshot
-        ids, _ = self.store.all_chunk_tokens()
+        ids = self.store.all_chunk_ids()
         problems = []
         dense_ids = np.sort(snap.dense.ids())
         if not np.array_equal(dense_ids, np.asarray(ids, dtype=np.int64)):
@@ -329,13 +328,14 @@ class IndexDirectory:
             if not plans and not stale:
                 return report
             new_chunks = [c for _, _, cs in plans for c in cs]
-            vectors = self._embed([passage_text(c) for c in new_chunks], progress)
+            passages = {c.chunk_id: passage_text(c) for c in new_chunks}
+            vectors = self._embed(list(passages.values()), progress)
             removed_ids: list[int] = []
             with self.store.transaction():
                 for doc_id in stale + [d.doc_id for d, _, _ in plans]:
                     removed_ids.extend(self.store.delete_document(doc_id))
                 for doc, sha, chunks in plans:
-                    self.store.put_document(doc, sha, chunks, [tokens(passage_text(c)) for c in chunks])
+                    self.store.put_document(doc, sha, chunks, [tokens(passages[c.chunk_id]) for c in chunks])
             report.chunks_added, report.chunks_removed = len(new_chunks), len(removed_ids)
             self._commit_derived(removed_ids, [c.chunk_id for c in new_chunks], vectors)
         return report

@@ -62,10 +62,17 @@ class Pipeline:
         """The opened index directory (created empty if missing)."""
         with self._lock:
             if self._index is None:
-                self._index = IndexDirectory(
-                    self.settings.index_dir, self.embedder, Chunker(self.settings.chunker), self.settings.index
-                )
+                self._index = self._open_index()
             return self._index
+
+    def _open_index(self, load_derived: bool = True) -> IndexDirectory:
+        return IndexDirectory(
+            self.settings.index_dir,
+            self.embedder,
+            Chunker(self.settings.chunker),
+            self.settings.index,
+            load_derived=load_derived,
+        )
 
     @property
     def answerer(self) -> Answerer:
@@ -92,7 +99,7 @@ class Pipeline:
         Returns:
             The ingest report when something was built, else None.
         """
-        if self.index.store.counts()["documents"]:
+        if self.index.store.has_documents():
             return None
         corpus = Path(self.settings.corpus)
         if not corpus.exists():
@@ -124,13 +131,7 @@ class Pipeline:
     def repair(self, progress: Progress | None = None) -> int:
         """Rebuild the derived indexes from the store; works on an index too damaged to open."""
         with self._lock:
-            self._index = IndexDirectory(
-                self.settings.index_dir,
-                self.embedder,
-                Chunker(self.settings.chunker),
-                self.settings.index,
-                load_derived=False,
-            )
+            self._index = self._open_index(load_derived=False)
             return self._index.repair(progress)
 
     def documents(self) -> list[DocumentInfo]:

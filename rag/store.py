@@ -147,7 +147,7 @@ class Store:
 
     def delete_document(self, doc_id: str) -> list[int]:
         """Delete a document (inside ``transaction``). Returns the ids of its removed chunks."""
-        ids = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+        ids = self.chunk_ids(doc_id)
         self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
         return ids
 
@@ -163,8 +163,8 @@ class Store:
 
     def document(self, doc_id: str) -> Document | None:
         """The full document (cached by content hash: citations slice its text)."""
-        row = self._db.execute("SELECT sha256 FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
-        return self._document(self._db, doc_id, row[0]) if row else None
+        sha = self.document_sha(doc_id)
+        return self._document(self._db, doc_id, sha) if sha is not None else None
 
     def _document(self, db: sqlite3.Connection, doc_id: str, sha: str) -> Document | None:
         cached = self._docs.get(doc_id)
@@ -215,9 +215,17 @@ class Store:
             toks.append(t.split(" ") if t else [])
         return ids, toks
 
+    def all_chunk_ids(self) -> list[int]:
+        """Every chunk id, in id order."""
+        return [cid for (cid,) in self._db.execute("SELECT chunk_id FROM chunks ORDER BY chunk_id")]
+
     def distinct_contexts(self) -> list[str]:
         """Every distinct chunk context (document titles and section headings), unordered."""
         return [c for (c,) in self._db.execute("SELECT DISTINCT context FROM chunks")]
+
+    def has_documents(self) -> bool:
+        """Whether any document is stored (cheaper than ``counts``)."""
+        return bool(self._db.execute("SELECT EXISTS(SELECT 1 FROM documents)").fetchone()[0])
 
     def counts(self) -> dict[str, int]:
         docs = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]

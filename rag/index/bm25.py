@@ -44,8 +44,14 @@ class BM25Index:
         """Top-k chunks by BM25. Returns ``(scores, ids)``; chunks scoring 0 are left out."""
         known = [self._vocab[t] for t in query_tokens if t in self._vocab]
         if self._model is None or not known:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+            return self._top(None, k)
         scores = self._model.get_scores(known)
+        return self._top(scores, k)
+
+    def _top(self, scores: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(scores, ids)`` of the k best chunks, best first, leaving out zero scores (None: no match)."""
+        if scores is None:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -75,15 +81,11 @@ class BM25Index:
         """
         known = [(self._vocab[t], w) for t, w in weighted_tokens.items() if t in self._vocab and w > 0]
         if self._model is None or not known:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+            return self._top(None, k)
         scores = np.zeros(len(self._ids), dtype=np.float64)
         for tid, w in known:
             scores += w * self._model.get_scores([tid])
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        top = top[scores[top] > 0]
-        return scores[top].astype(np.float32), self._ids[top]
+        return self._top(scores, k)
 
     def save(self, directory: Path) -> None:
         """Write the bm25s arrays (no pickle) and ids into ``directory/bm25`` atomically."""

@@ -56,10 +56,6 @@ class FaissIndex:
         if self.kind != "flat":
             kinds.tune(self._cpu, self._search_plan())
 
-    @property
-    def use_gpu(self) -> str:
-        return self.config.use_gpu
-
     def _search_plan(self) -> kinds.Plan:
         """Search knobs for the current size: configured values, else the size-based defaults."""
         p = kinds.current_plan(self._cpu)

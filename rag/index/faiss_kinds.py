@@ -27,7 +27,6 @@ from rag.config import IndexConfig
 
 log = logging.getLogger(__name__)
 
-KINDS = ("flat", "ivf", "hnsw")
 # faiss' k-means wants ~39 points per centroid; PQ codebooks have 256 centroids each.
 POINTS_PER_CENTROID = 39
 PQ_MIN_TRAIN = 256 * POINTS_PER_CENTROID

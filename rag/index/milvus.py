@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.atomic import write_text_atomic
-from rag.config import IndexConfig
+from rag.config import IndexConfig, expand_path
 
 MARKER = "dense.milvus.json"
 LITE_FILE = "dense.milvus.db"
@@ -36,8 +36,7 @@ def resolve_uri(config: IndexConfig, directory: Path) -> str:
         return str(directory / LITE_FILE)
     if "://" in uri:
         return uri
-    home = os.environ.get("RAG_HOME") or str(Path("~/.cache/rag").expanduser())
-    return str(Path(os.path.expanduser(uri.replace("${RAG_HOME}", home))))
+    return str(expand_path(uri))
 
 
 class MilvusIndex:

@@ -46,3 +46,16 @@ def test_chunk_ids_are_never_reused(tmp_path: Path) -> None:
         store.delete_document("d")
     assert store.next_chunk_id() == 1
     assert store.counts() == {"documents": 0, "chunks": 0}
+
+
+def test_all_chunk_ids_and_has_documents(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    assert store.all_chunk_ids() == [] and not store.has_documents()
+    put(store, Document("b", "t", "一二三四五六七", "b"), "b", 5)
+    put(store, Document("a", "t", "一二三四五六七", "a"), "a", 2)
+    assert store.all_chunk_ids() == store.all_chunk_tokens()[0] == [2, 5]
+    assert store.has_documents()
+    with store.transaction():
+        store.delete_document("a")
+        store.delete_document("b")
+    assert store.all_chunk_ids() == [] and not store.has_documents()
