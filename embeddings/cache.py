@@ -80,14 +80,17 @@ class CachedEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Embed queries; recent ones come from memory."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        todo = [i for i, t in enumerate(texts) if t not in self._queries]
+        with self._lock:  # another thread may evict between a membership test and a lookup
+            found = {t: self._queries[t] for t in texts if t in self._queries}
+        todo = [i for i, t in enumerate(texts) if t not in found]
         if todo:
             vectors = self.inner.embed_queries([texts[i] for i in todo])
+            fresh = {texts[i]: v for i, v in zip(todo, vectors, strict=True)}
             with self._lock:
-                for i, v in zip(todo, vectors, strict=True):
-                    self._queries[texts[i]] = v
+                self._queries.update(fresh)
                 while len(self._queries) > self._query_cache_size:
                     self._queries.popitem(last=False)
+            found.update(fresh)
         for i, t in enumerate(texts):
-            out[i] = self._queries[t] if t in self._queries else self.inner.embed_queries([t])[0]
+            out[i] = found[t]
         return out

@@ -14,14 +14,9 @@ from pathlib import Path
 
 from embeddings.cache import CachedEmbedder
 from eval.gold import load_gold
+from eval.metrics import percentile
 from rag.config import REPO_ROOT, load_settings
 from rag.pipeline import Pipeline
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
 def bench_ingest(settings, inner, corpus: Path, tmp: Path) -> dict:
