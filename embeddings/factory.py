@@ -7,13 +7,12 @@ from embeddings.cache import CachedEmbedder
 from rag.config import Settings
 
 
-def make_embedder(settings: Settings, cached: bool = True, auto_install: bool = True) -> Embedder:
+def make_embedder(settings: Settings, cached: bool = True) -> Embedder:
     """The embedder named by ``settings.embedder``.
 
     Args:
         settings: The configuration.
         cached: Wrap it in the on-disk passage cache under ``<home>/cache``.
-        auto_install: Install a missing model that can be installed offline (the default e5).
 
     Returns:
         An ``Embedder``.
@@ -26,7 +25,7 @@ def make_embedder(settings: Settings, cached: bool = True, auto_install: bool = 
     from embeddings.sentence_transformer import SentenceTransformerEmbedder
 
     # Installing the default model is a local conversion, not a download: do it on first use.
-    if auto_install and cfg.model in INSTALLABLE and not (settings.models_dir / cfg.model / "modules.json").exists():
+    if cfg.model in INSTALLABLE and not (settings.models_dir / cfg.model / "modules.json").exists():
         install(cfg.model, settings.models_dir)
 
     inner = SentenceTransformerEmbedder(

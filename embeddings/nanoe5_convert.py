@@ -660,18 +660,18 @@ def _apply_umask(root: Path) -> None:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
-def _fsync_tree(root: Path) -> None:
-    for path in sorted(root.rglob("*"), reverse=True):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    fd = os.open(root, os.O_RDONLY)
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*"), reverse=True):
+        _fsync(path)
+    _fsync(root)
 
 
 def _write_model(f: E5File, out: Path, dtype: str, tick: Callable[[str], None]) -> None:
@@ -685,8 +685,9 @@ def _write_model(f: E5File, out: Path, dtype: str, tick: Callable[[str], None]) 
     tok.save(str(out / "tokenizer.json"))
     tick("tokenizer.json")
     _write_json(out / "config.json", _hf_config(f))
-    _write_json(out / "tokenizer_config.json", _tokenizer_config(f))
-    specials = {k: v for k, v in _tokenizer_config(f).items() if k.endswith("_token")}
+    tok_config = _tokenizer_config(f)
+    _write_json(out / "tokenizer_config.json", tok_config)
+    specials = {k: v for k, v in tok_config.items() if k.endswith("_token")}
     _write_json(out / "special_tokens_map.json", specials)
     for name, obj in _st_files(f).items():
         _write_json(out / name, obj)
@@ -797,11 +798,7 @@ def _replace_dir(tmp: Path, dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    fd = os.open(dest.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(dest.parent)
 
 
 if __name__ == "__main__":

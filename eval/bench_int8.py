@@ -60,17 +60,35 @@ class ModelEmbedder:
         return self._encode(texts, self.passage_prompt)
 
 
-def recall_at_5(settings, embedder, tmp: Path) -> dict[str, float]:
-    """Dev-set Recall@5 (hybrid and dense) with ``embedder`` over a fresh index in ``tmp``."""
+def corpus_chunks(settings) -> list:
+    """The configured corpus chunked as ingest chunks it (``rag.types.Chunk`` objects)."""
+    from rag.chunking import Chunker
+    from rag.loaders import discover, load_file
+
+    chunker = Chunker(settings.chunker)
+    return [c for p in discover([Path(settings.corpus)]) for c in chunker.chunk(load_file(p), first_id=0)]
+
+
+def dev_items() -> list:
+    """The dev-set gold items."""
     from eval.gold import load_gold
-    from eval.harness import evaluate
     from rag.config import REPO_ROOT
+
+    return load_gold(REPO_ROOT / "eval" / "gold" / "dev.jsonl")
+
+
+def recall_at_5(settings, embedder, tmp: Path, items: list | None = None) -> dict[str, float]:
+    """Dev-set Recall@5 (hybrid and dense) with ``embedder`` over a fresh index in ``tmp``.
+
+    ``items``: the gold items (the dev set, loaded here, when None).
+    """
+    from eval.harness import evaluate
     from rag.pipeline import Pipeline
 
     index = settings.index.model_copy(update={"dir": str(tmp / embedder.name)})
     pipe = Pipeline(settings.model_copy(update={"index": index}), embedder=embedder)
     pipe.ingest([Path(settings.corpus)])
-    items = load_gold(REPO_ROOT / "eval" / "gold" / "dev.jsonl")
+    items = dev_items() if items is None else items
     _, metrics = evaluate(pipe, items, ["hybrid", "dense"])
     return {mode: round(float(m["overall"]["recall@5"]), 4) for mode, m in metrics.items()}
 
@@ -91,15 +109,12 @@ def run_int8(settings, recall: bool = False, n_texts: int = 128, log: Callable[[
     from sentence_transformers import SentenceTransformer
 
     from embeddings.sentence_transformer import resolve_model
-    from rag.chunking import Chunker
     from rag.indexdir import passage_text
-    from rag.loaders import discover, load_file
 
     cfg = settings.embedder
     path = resolve_model(cfg.model, settings.models_dir, cfg.allow_hub)
     fp32 = SentenceTransformer(path, device="cpu", local_files_only=True)
-    chunker = Chunker(settings.chunker)
-    chunks = [c for p in discover([Path(settings.corpus)]) for c in chunker.chunk(load_file(p), first_id=0)]
+    chunks = corpus_chunks(settings)
     step = max(1, len(chunks) // n_texts)
     texts = [cfg.passage_prompt + passage_text(c) for c in chunks[::step][:n_texts]]
     models = {
@@ -129,6 +144,7 @@ def run_int8(settings, recall: bool = False, n_texts: int = 128, log: Callable[[
         )
     if recall:
         dim = fp32.get_sentence_embedding_dimension()
+        items = dev_items()
         with tempfile.TemporaryDirectory() as tmp:
             for name in ("fp32", "int8-keep-ffn-out", "int8-all"):
                 if name == "fp32":  # the configured embedder: its cache is warm
@@ -137,6 +153,6 @@ def run_int8(settings, recall: bool = False, n_texts: int = 128, log: Callable[[
                     emb = make_embedder(settings)
                 else:
                     emb = ModelEmbedder(models[name], f"{cfg.model}-{name}", dim, cfg.query_prompt, cfg.passage_prompt)
-                out[name]["dev_recall@5"] = recall_at_5(settings, emb, Path(tmp))
+                out[name]["dev_recall@5"] = recall_at_5(settings, emb, Path(tmp), items)
                 log(f"{name:<18} dev Recall@5 {out[name]['dev_recall@5']}")
     return out

@@ -33,7 +33,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag.config import REPO_ROOT, IndexConfig, load_settings
+from eval.bench_int8 import corpus_chunks, dev_items, run_int8
+from eval.metrics.latency import percentile
+from rag.config import IndexConfig, load_settings
 from rag.index.faiss import FaissIndex
 
 K = 10
@@ -52,16 +54,11 @@ def seed_vectors(settings) -> tuple[np.ndarray, np.ndarray]:
         ``(passages, queries)``, float32 and L2-normalised.
     """
     from embeddings.factory import make_embedder
-    from eval.gold import load_gold
-    from rag.chunking import Chunker
     from rag.indexdir import passage_text
-    from rag.loaders import discover, load_file
 
     embedder = make_embedder(settings)
-    chunker = Chunker(settings.chunker)
-    chunks = [c for p in discover([Path(settings.corpus)]) for c in chunker.chunk(load_file(p), first_id=0)]
-    passages = embedder.embed_passages([passage_text(c) for c in chunks])
-    questions = [item.question for item in load_gold(REPO_ROOT / "eval" / "gold" / "dev.jsonl")]
+    passages = embedder.embed_passages([passage_text(c) for c in corpus_chunks(settings)])
+    questions = [item.question for item in dev_items()]
     return passages, embedder.embed_queries(questions)
 
 
@@ -102,12 +99,6 @@ def cosine_stats(vectors: np.ndarray, rng: np.random.Generator, sample: int = 20
 
 
 # -- measuring ------------------------------------------------------------------------------------
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, int(np.ceil(p / 100 * len(ordered))) - 1))]
-
-
 def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
     """Mean share of the exact top-k found, per query."""
     return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found.tolist(), truth.tolist(), strict=True)]))
@@ -288,8 +279,6 @@ def main(argv: list[str] | None = None) -> int:
         only = {s for s in args.only.split(",") if s} or None
         result["vectors"] = run_vectors(passages, queries, sizes, args.queries, args.noise, only)
     if not args.skip_int8:
-        from eval.bench_int8 import run_int8
-
         result["int8"] = run_int8(settings, recall=args.int8_recall, log=print)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

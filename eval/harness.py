@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from eval.gold import GoldItem, load_gold
-from eval.report import fmt, write_chart, write_markdown
+from eval.report import fmt, metric_groups, write_chart, write_markdown
 from eval.runner import predict_all
 from eval.scoring import HEADLINE, HEADLINE_LABELS, score
 from eval.thresholds import check, load_thresholds
@@ -73,9 +73,7 @@ def summary_table(metrics: dict[str, Any], title: str) -> Table:
     table.add_column("group")
     for key in HEADLINE:
         table.add_column(HEADLINE_LABELS.get(key, key), justify="right")
-    groups = [("overall", metrics["overall"])] + [(f"lang {k}", v) for k, v in metrics["lang"].items()]
-    groups += [(f"type {k}", v) for k, v in metrics["type"].items()]
-    for name, values in groups:
+    for name, values in metric_groups(metrics):
         table.add_row(name, *(fmt(values.get(k)) for k in HEADLINE))
     return table
 

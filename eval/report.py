@@ -34,14 +34,22 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def metric_groups(metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``(row name, metrics)``: overall, then each lang, then each type."""
+    rows = [("overall", metrics["overall"])]
+    rows += [(f"lang {k}", v) for k, v in metrics["lang"].items()]
+    rows += [(f"type {k}", v) for k, v in metrics["type"].items()]
+    return rows
+
+
 def metrics_table(metrics: dict[str, Any]) -> str:
     """Markdown table: overall, each lang and each type as rows."""
     head = "| group | " + " | ".join(label for _, label in COLUMNS) + " |"
     rule = "|---" * (len(COLUMNS) + 1) + "|"
-    rows = [("overall", metrics["overall"])]
-    rows += [(f"lang {k}", v) for k, v in metrics["lang"].items()]
-    rows += [(f"type {k}", v) for k, v in metrics["type"].items()]
-    body = ["| " + name + " | " + " | ".join(fmt(m.get(key)) for key, _ in COLUMNS) + " |" for name, m in rows]
+    body = [
+        "| " + name + " | " + " | ".join(fmt(m.get(key)) for key, _ in COLUMNS) + " |"
+        for name, m in metric_groups(metrics)
+    ]
     return "\n".join([head, rule, *body])
 
 

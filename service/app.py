@@ -54,10 +54,10 @@ def create_app(
     if pipeline is None:
         pipeline = Pipeline(settings or load_settings(config))
     cfg = pipeline.settings.service
-    state_box: dict[str, ServiceState] = {}
     # Index size is read at scrape time, and only once loaded: before that the index is being opened.
-    metrics = Metrics(lambda: state_box["s"].counts() if state_box["s"].ready.is_set() else None)
-    state = state_box["s"] = ServiceState(pipeline=pipeline, config=cfg, metrics=metrics)
+    # (``state`` is looked up when the lambda runs, by which time it is assigned.)
+    metrics = Metrics(lambda: state.counts() if state.ready.is_set() else None)
+    state = ServiceState(pipeline=pipeline, config=cfg, metrics=metrics)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -156,12 +156,21 @@ class LoadRun:
             for c in citations:
                 self._quotes.setdefault((c["source"], c["start"], c["end"]), c["quote"])
 
-    def _post(self, path: str, body: dict) -> dict:
-        r = self.client.post(path, json=body)
+    def _expect(self, r: httpx.Response, status: int, what: str = "") -> None:
+        """Count ``r``'s status; raise unless it is ``status`` (``what`` prefixes the message)."""
         with self._lock:
             self.report.statuses[r.status_code] += 1
-        if r.status_code != 200:
-            raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+        if r.status_code != status:
+            r.read()  # a streamed response has no text until read
+            raise RuntimeError(f"{what}HTTP {r.status_code}: {r.text[:200]}")
+
+    def _require_ready(self) -> None:
+        if self.client.get("/readyz").status_code != 200:
+            raise SystemExit("the server is not ready (GET /readyz)")
+
+    def _post(self, path: str, body: dict) -> dict:
+        r = self.client.post(path, json=body)
+        self._expect(r, 200)
         return r.json()
 
     def _chat(self, question: str, history: list[dict]) -> list[dict]:
@@ -178,10 +187,7 @@ class LoadRun:
         body = {"messages": [*history, {"role": "user", "content": question}], "stream": True}
         citations, done, text = None, False, ""
         with self.client.stream("POST", "/v1/chat/completions", json=body) as r:
-            with self._lock:
-                self.report.statuses[r.status_code] += 1
-            if r.status_code != 200:
-                raise RuntimeError(f"HTTP {r.status_code}: {r.read()[:200]!r}")
+            self._expect(r, 200)
             for line in r.iter_lines():
                 if not line.startswith("data: "):
                     continue
@@ -210,10 +216,7 @@ class LoadRun:
         try:
             r = self.client.post("/v1/documents", files={"file": (UPLOAD_NAME, data)})
             self.report.upload_window = (t, time.perf_counter())
-            with self._lock:
-                self.report.statuses[r.status_code] += 1
-            if r.status_code != 201:
-                raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+            self._expect(r, 201)
             self.report.upload = r.json()
             self.report.counts["during"] = self.counts()
         except Exception as exc:
@@ -229,18 +232,17 @@ class LoadRun:
         Returns:
             The report (also kept on ``self.report``).
         """
-        if self.client.get("/readyz").status_code != 200:
-            raise SystemExit("the server is not ready (GET /readyz)")
+        self._require_ready()
         self.report.counts["before"] = self.counts()
         uploader = threading.Thread(target=self._upload, name="upload")
-        done = 0
+        done, half = 0, max(requests // 2, 1)  # with one request, upload after it
         t0 = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
             futures = [pool.submit(self._one, i) for i in range(requests)]
             for f in futures:
                 f.result()
                 done += 1
-                if done == requests // 2:
+                if done == half:
                     uploader.start()  # questions keep running while the document is ingested
         uploader.join()
         self.report.wall_seconds = time.perf_counter() - t0

@@ -77,6 +77,10 @@ class SoakReport(LoadReport):
     uploads: int = 0
     deletes: int = 0
 
+    def ok(self) -> bool:
+        """No errors, something answered, and the index back to its starting counts."""
+        return not self.errors and bool(self.all_latencies) and self.counts.get("after") == self.counts.get("before")
+
 
 class SoakRun(LoadRun):
     """One soak against one loopback server (the load test's client, questions and stream reader).
@@ -99,10 +103,7 @@ class SoakRun(LoadRun):
         n = next(self._numbers)
         name = f"soak-{self.run_id}-{n}.txt"
         r = self.client.post("/v1/documents", files={"file": (name, small_document(self.run_id, n).encode())})
-        with self._lock:
-            self.report.statuses[r.status_code] += 1
-        if r.status_code != 201:
-            raise RuntimeError(f"upload HTTP {r.status_code}: {r.text[:200]}")
+        self._expect(r, 201, "upload ")
         with self._lock:
             self._mine.append(r.json()["doc_id"])
             self.report.uploads += 1
@@ -114,11 +115,9 @@ class SoakRun(LoadRun):
             self._upload_one()
             return
         r = self.client.delete(f"/v1/documents/{doc_id}")
+        self._expect(r, 200, "delete ")
         with self._lock:
-            self.report.statuses[r.status_code] += 1
-            self.report.deletes += r.status_code == 200
-        if r.status_code != 200:
-            raise RuntimeError(f"delete HTTP {r.status_code}: {r.text[:200]}")
+            self.report.deletes += 1
 
     def _request(self, i: int) -> None:
         kind = KINDS[i % len(KINDS)]
@@ -154,8 +153,7 @@ class SoakRun(LoadRun):
         Returns:
             The report (also kept on ``self.report``).
         """
-        if self.client.get("/readyz").status_code != 200:
-            raise SystemExit("the server is not ready (GET /readyz)")
+        self._require_ready()
         r = self.report
         r.counts["before"] = self.counts()
         r.rss["start"] = r.rss["peak"] = rss_kib(self.pid)
@@ -226,14 +224,13 @@ def format_soak(r: SoakReport, concurrency: int) -> str:
     lines.append(f"server RSS: start {mib.get('start')}, peak {mib.get('peak')}, end {mib.get('end')} ({growth})")
     c = r.counts
     lines.append(f"counts before {c.get('before')}, after {c.get('after')}")
-    ok = soak_ok(r)
-    lines.append("RESULT: " + ("OK" if ok else "FAILED"))
+    lines.append("RESULT: " + ("OK" if r.ok() else "FAILED"))
     return "\n".join(lines)
 
 
 def soak_ok(r: SoakReport) -> bool:
-    """No errors, something answered, and the index back to its starting counts."""
-    return not r.errors and bool(r.all_latencies) and r.counts.get("after") == r.counts.get("before")
+    """``r.ok()``: no errors, something answered, and the index back to its starting counts."""
+    return r.ok()
 
 
 def free_port() -> int:
@@ -325,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         report = run.soak(args.seconds, args.max_requests, args.concurrency)
     print(f"server: {url} (pid {pid})")
     print(format_soak(report, args.concurrency))
-    return 0 if soak_ok(report) else 1
+    return 0 if report.ok() else 1
 
 
 if __name__ == "__main__":

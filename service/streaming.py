@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from rag.errors import RagError
 from rag.types import Answer
 from service.errors import error_body
-from service.schemas import citations_out
+from service.schemas import ask_response
 from service.state import ServiceState
 
 log = logging.getLogger("service")
@@ -135,17 +135,16 @@ async def stream_chat(
 
 async def _final_chunk(state: ServiceState, writer: ChunkWriter, answer: Answer, streamed: str) -> str:
     state.metrics.observe_answer(answer.timings, answer.abstained)
-    citations = await run_in_threadpool(citations_out, answer.citations, state.title_of)
-    related = await run_in_threadpool(citations_out, answer.related, state.title_of)
+    body = await run_in_threadpool(ask_response, answer, state.title_of)
     # When grounding only appended to what was streamed, send the rest as content so that plain
     # OpenAI clients end up with the final text too.
     rest = answer.text[len(streamed) :] if answer.text.startswith(streamed) else ""
     return writer.chunk(
         {"content": rest} if rest else {},
         "stop",
-        citations=[c.model_dump() for c in citations],
+        citations=[c.model_dump() for c in body.citations],
         abstained=answer.abstained,
-        related=[c.model_dump() for c in related],
+        related=[c.model_dump() for c in body.related],
         answer=answer.text,
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -90,11 +89,3 @@ def pipeline_factory(settings_factory):
         return Pipeline(settings_factory(**overrides))
 
     return make
-
-
-@pytest.fixture
-def copy_corpus(tmp_path: Path) -> Path:
-    """A writable copy of the bundled corpus."""
-    dst = tmp_path / "bundled"
-    shutil.copytree(CORPUS, dst)
-    return dst

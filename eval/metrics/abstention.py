@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from eval.metrics.aggregate import ratio
+
 __all__ = ["abstention_scores"]
-
-
-def _ratio(num: int, den: int) -> float | None:
-    return num / den if den else None
 
 
 def abstention_scores(pairs: Iterable[tuple[bool, bool]]) -> dict[str, float | None]:
@@ -41,10 +39,10 @@ def abstention_scores(pairs: Iterable[tuple[bool, bool]]) -> dict[str, float | N
         else:
             fp, tn = (fp + 1, tn) if abstained else (fp, tn + 1)
     return {
-        "precision": _ratio(tp, tp + fp),
-        "recall": _ratio(tp, tp + fn),
-        "false_abstention_rate": _ratio(fp, fp + tn),
-        "wrong_answer_rate": _ratio(fn, tp + fn),
+        "precision": ratio(tp, tp + fp),
+        "recall": ratio(tp, tp + fn),
+        "false_abstention_rate": ratio(fp, fp + tn),
+        "wrong_answer_rate": ratio(fn, tp + fn),
         "n_answerable": float(fp + tn),
         "n_unanswerable": float(tp + fn),
     }

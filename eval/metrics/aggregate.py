@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["breakdown", "group_by", "mean"]
+__all__ = ["breakdown", "group_by", "mean", "ratio"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,6 +40,15 @@ def mean(values: Iterable[float | bool | None]) -> float | None:
     """
     present = [float(v) for v in values if v is not None]
     return sum(present) / len(present) if present else None
+
+
+def ratio(num: int, den: int) -> float | None:
+    """``num / den``, or ``None`` when ``den`` is 0 (no data, not a score of 0).
+
+    >>> ratio(1, 4), ratio(0, 0)
+    (0.25, None)
+    """
+    return num / den if den else None
 
 
 def breakdown(

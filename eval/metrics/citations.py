@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from eval.metrics.aggregate import ratio
 from eval.metrics.retrieval import EvidenceSpan, dedupe, is_relevant, to_passage
 
 __all__ = ["CitedAnswer", "citation_scores", "quote_exact"]
@@ -49,10 +50,6 @@ def quote_exact(citation: Any, docs: Mapping[str, str]) -> bool:
     return text is not None and 0 <= p.start <= p.end <= len(text) and text[p.start : p.end] == p.text
 
 
-def _ratio(num: int, den: int) -> float | None:
-    return num / den if den else None
-
-
 def citation_scores(rows: Iterable[CitedAnswer], docs: Mapping[str, str]) -> dict[str, float | None]:
     """Citation precision, recall and quote exactness over many items.
 
@@ -78,7 +75,7 @@ def citation_scores(rows: Iterable[CitedAnswer], docs: Mapping[str, str]) -> dic
         answered += 1
         supported += any(flags)
     return {
-        "precision": _ratio(relevant, cited),
-        "recall": _ratio(supported, answered),
-        "quote_exactness": _ratio(exact, n_quotes),
+        "precision": ratio(relevant, cited),
+        "recall": ratio(supported, answered),
+        "quote_exactness": ratio(exact, n_quotes),
     }
