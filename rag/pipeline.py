@@ -18,7 +18,8 @@ from rag.errors import InputError, NotFoundError
 from rag.indexdir import IndexDirectory, IngestReport
 from rag.loaders import discover, load_bytes, load_file
 from rag.question import validate_question
-from rag.retrieval import HybridRetriever
+from rag.retrieval import HybridRetriever, build_retriever
+from rag.retrieval.rerank import Reranker, make_reranker
 from rag.store import DocumentInfo
 from rag.types import Answer, Document, Hit
 
@@ -39,6 +40,8 @@ class Pipeline:
         self._embedder = embedder
         self._answerer = answerer
         self._index: IndexDirectory | None = None
+        self._reranker: Reranker | None = None
+        self._retriever: tuple[object, HybridRetriever] | None = None
         self._lock = threading.RLock()
 
     @classmethod
@@ -87,10 +90,26 @@ class Pipeline:
     def _in_headings(self, term: str) -> bool:
         return self.index.in_headings(term)
 
+    @property
+    def reranker(self) -> Reranker:
+        """The configured reranker (built on first use; it may hold a model)."""
+        with self._lock:
+            if self._reranker is None:
+                self._reranker = make_reranker(self.settings.retrieval)
+            return self._reranker
+
     def retriever(self) -> HybridRetriever:
         """A retriever over the current snapshot (a write in progress does not affect it)."""
-        snap = self.index.snapshot
-        return HybridRetriever(self.index.store, snap.dense, snap.bm25, self.embedder, self.settings.retrieval)
+        index = self.index
+        snap = index.snapshot
+        cached = self._retriever
+        if cached is not None and cached[0] is snap:
+            return cached[1]
+        retriever = build_retriever(
+            index.store.chunks, snap.dense, snap.bm25, self.embedder, self.settings.retrieval, self.reranker
+        )
+        self._retriever = (snap, retriever)
+        return retriever
 
     # -- documents ----------------------------------------------------------------------------
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:

@@ -7,12 +7,10 @@ import pytest
 from rag.answer import qtype
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.terms import match_terms
-from rag.config import RetrievalConfig
 from rag.crosslingual.english import stem, words
 from rag.crosslingual.lexicon import build, default_lexicon
 from rag.crosslingual.translate import TextVocabulary, translate
 from rag.index.bm25 import BM25Index
-from rag.retrieval import HybridRetriever
 from rag.segment import tokens
 from rag.types import Chunk, Hit
 
@@ -127,19 +125,6 @@ def test_bm25_weighted_search_and_document_frequency() -> None:
     scores, ids = index.search_weighted({"昌都": 1.0, "拉萨": 0.1, "火星": 5.0}, 3)
     assert ids.tolist()[0] == 10 and len(ids) == 2
     assert index.search_weighted({"火星": 1.0}, 3)[1].size == 0
-
-
-def test_routing_weights_and_translation_by_language() -> None:
-    config = RetrievalConfig()
-    index = BM25Index([1], [tokens("昌都搬迁9.9万人")])
-    r = HybridRetriever(None, None, index, None, config)  # type: ignore[arg-type]
-    assert r.translation("昌都搬迁了多少人?") is None
-    assert set(r.weights("How many people were relocated in Chamdo?")) == {"dense", "bm25", "dense_translated"}
-    assert r.weights("昌都搬迁了多少人?") == {"dense": config.dense_weight, "bm25": config.bm25_weight}
-    t = r.translation("How many people were relocated in Qamdo?")
-    assert t is not None and "昌都" in t.weighted_terms()
-    off = HybridRetriever(None, None, index, None, RetrievalConfig(translate_english=False))  # type: ignore[arg-type]
-    assert off.translation("How many people were relocated in Qamdo?") is None
 
 
 def test_english_search_finds_the_chinese_passage(pipeline_factory, small_corpus) -> None:

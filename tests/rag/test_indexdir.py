@@ -11,7 +11,7 @@ from rag.chunking import Chunker
 from rag.config import ChunkerConfig, RetrievalConfig
 from rag.errors import IndexStateError
 from rag.indexdir import MANIFEST, IndexDirectory
-from rag.retrieval import HybridRetriever
+from rag.retrieval import build_retriever
 from rag.types import Document
 from tests.conftest import SMALL_DOCS
 
@@ -56,7 +56,7 @@ def test_delete_removes_vectors_and_bm25(tmp_path: Path, embedder: CachedEmbedde
     assert idx.delete("changdu.txt")
     assert not idx.delete("changdu.txt")
     assert not set(ids) & set(idx.snapshot.dense.ids().tolist())
-    retriever = HybridRetriever(idx.store, idx.snapshot.dense, idx.snapshot.bm25, embedder, RetrievalConfig())
+    retriever = build_retriever(idx.store.chunks, idx.snapshot.dense, idx.snapshot.bm25, embedder, RetrievalConfig())
     assert all(h.chunk.doc_id != "changdu.txt" for h in retriever.search("昌都搬迁 9.9万人", 10))
     assert idx.check() == []
 
