@@ -15,6 +15,7 @@ from pathlib import Path
 from embeddings.cache import CachedEmbedder
 from eval.gold import load_gold
 from eval.metrics import percentile
+from rag.chunking import Chunker
 from rag.config import REPO_ROOT, load_settings
 from rag.pipeline import Pipeline
 
@@ -30,7 +31,7 @@ def bench_ingest(settings, inner, corpus: Path, tmp: Path) -> dict:
         t = time.perf_counter()
         pipe.ingest([corpus])
         dt = time.perf_counter() - t
-        chunks = pipe.index.store.counts()["chunks"]
+        chunks = pipe.counts()["chunks"]
         out[label] = {
             "seconds": round(dt, 2),
             "chunks": chunks,
@@ -38,6 +39,17 @@ def bench_ingest(settings, inner, corpus: Path, tmp: Path) -> dict:
             "embedded": embedder.misses,
         }
     return out
+
+
+def sample_passages(pipe: Pipeline, n: int) -> list[str]:
+    """The first ``n`` passages of the indexed documents, chunked as the index chunks them."""
+    chunker = Chunker(pipe.settings.chunker)
+    texts: list[str] = []
+    for info in pipe.documents():
+        texts.extend(c.text for c in chunker.chunk(pipe.document(info.doc_id)))
+        if len(texts) >= n:
+            break
+    return texts[:n]
 
 
 def bench_embedding(inner, texts: list[str]) -> dict:
@@ -63,7 +75,7 @@ def bench_queries(pipe: Pipeline, questions: list[str]) -> dict:
     for q in questions:
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        pipe.retriever().search(q, None, timings)
+        pipe.search(q, timings=timings)
         totals.append(time.perf_counter() - t)
         for k, v in timings.items():
             stages.setdefault(k, []).append(v)
@@ -93,7 +105,7 @@ def main() -> None:
             settings.model_copy(update={"index": settings.index.model_copy(update={"dir": str(Path(tmp) / "warm")})}),
             embedder=inner,
         )
-        texts = [c.text for c in pipe.index.store.chunks(range(0, 200)).values()]
+        texts = sample_passages(pipe, 200)
         embedding = bench_embedding(inner, texts)
         queries = bench_queries(pipe, questions)
     result = {

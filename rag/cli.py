@@ -229,19 +229,17 @@ def index_info(config: ConfigOpt = None) -> None:
     """Show the index manifest and counts."""
 
     def body() -> None:
-        pipe = _pipeline(config)
-        data = pipe.index.manifest() | {"directory": str(pipe.settings.index_dir)}
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json.dumps(_pipeline(config).info(), ensure_ascii=False, indent=2))
 
     _run(body)
 
 
 @index_app.command("check")
 def index_check(config: ConfigOpt = None) -> None:
-    """Check that every chunk has one vector and one BM25 entry."""
+    """Check, without changing anything, that every chunk has one vector and one BM25 entry (exit 1 if not)."""
 
     def body() -> None:
-        problems = _pipeline(config).index.check()
+        problems = _pipeline(config).check()
         if problems:
             err.print("index inconsistent: " + "; ".join(problems))
             raise typer.Exit(1)

@@ -15,7 +15,9 @@ from rag.answer.base import Answerer
 from rag.chunking import Chunker
 from rag.config import Settings, load_settings
 from rag.errors import InputError, NotFoundError
+from rag.headings import Headings
 from rag.indexdir import IndexDirectory, IngestReport
+from rag.indexdir.manifest import MANIFEST, read_manifest
 from rag.loaders import discover, load_bytes, load_file
 from rag.question import validate_question
 from rag.retrieval import HybridRetriever, build_retriever
@@ -42,6 +44,7 @@ class Pipeline:
         self._index: IndexDirectory | None = None
         self._reranker: Reranker | None = None
         self._retriever: tuple[object, HybridRetriever] | None = None
+        self._headings = Headings(lambda: self.index.store.distinct_contexts(), lambda: self.index.generation)
         self._lock = threading.RLock()
 
     @classmethod
@@ -84,11 +87,12 @@ class Pipeline:
             if self._answerer is None:
                 from rag.answer.factory import make_answerer
 
-                self._answerer = make_answerer(self.settings, self.embedder, self._in_headings)
+                self._answerer = make_answerer(self.settings, self.embedder, self.in_headings)
             return self._answerer
 
-    def _in_headings(self, term: str) -> bool:
-        return self.index.in_headings(term)
+    def in_headings(self, term: str) -> bool:
+        """Whether a (folded) term is a document title or section heading word of the corpus (see ``Headings``)."""
+        return self._headings(term)
 
     @property
     def reranker(self) -> Reranker:
@@ -152,6 +156,28 @@ class Pipeline:
         with self._lock:
             self._index = self._open_index(load_derived=False)
             return self._index.repair(progress)
+
+    # -- the index ------------------------------------------------------------------------------
+    def info(self) -> dict:
+        """The index manifest (what built it, counts, generation) and its directory; opens nothing.
+
+        Raises:
+            NotFoundError: There is no index yet.
+        """
+        directory = self.settings.index_dir
+        if not (directory / MANIFEST).exists():
+            raise NotFoundError(f"no index at {directory}: build one with `rag ingest PATH`")
+        return read_manifest(directory) | {"directory": str(directory)}
+
+    def check(self) -> list[str]:
+        """The index's problems as it is on disk (empty when consistent); repairs nothing (``repair`` does)."""
+        return IndexDirectory.inspect(
+            self.settings.index_dir, self.embedder, Chunker(self.settings.chunker), self.settings.index
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Documents and chunks in the index."""
+        return self.index.store.counts()
 
     def documents(self) -> list[DocumentInfo]:
         return self.index.store.documents()

@@ -65,7 +65,7 @@ class ServiceState:
 
     def counts(self) -> dict[str, int]:
         """Documents and chunks in the index."""
-        return self.pipeline.index.store.counts()
+        return self.pipeline.counts()
 
     def title_of(self, doc_id: str) -> str:
         """A document's title (its id when it was deleted since it was cited)."""

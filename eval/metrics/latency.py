@@ -1,29 +1,45 @@
-"""Latency percentiles per pipeline stage.
+"""Latency percentiles per pipeline stage: the one percentile of the project (eval, benchmarks, load tools).
 
-Percentiles use the nearest-rank method: the p-th percentile of n sorted values is the value at
-rank ``ceil(p/100 * n)`` (1-based). It always returns an observed timing, never an interpolation.
+Percentiles use the nearest-rank method (numpy's ``inverted_cdf``): the p-th percentile of n sorted values
+is the value at rank ``ceil(p/100 * n)`` (1-based). It always returns an observed timing, never an
+interpolation.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
 
 __all__ = ["latency_summary", "percentile"]
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile of ``values`` (``0 < p <= 100``).
+def percentile(values: Sequence[float], p: float, empty: float | None = None) -> float:
+    """Nearest-rank percentile of ``values``.
+
+    Args:
+        values: Observations, in any order.
+        p: The percentile, ``0 < p <= 100``.
+        empty: Returned for no values (a report line); None raises instead.
+
+    Returns:
+        One of the values, as a float.
+
+    Raises:
+        ValueError: ``p`` out of range, or no values and no ``empty``.
 
     >>> percentile([5, 1, 4, 2, 3], 50), percentile(list(range(1, 21)), 95), percentile([7], 95)
-    (3, 19, 7)
+    (3.0, 19.0, 7.0)
+    >>> percentile([], 95, empty=0.0)
+    0.0
     """
-    if not values:
-        raise ValueError("percentile of no values")
     if not 0 < p <= 100:
         raise ValueError(f"percentile must be in (0, 100], got {p}")
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
+    if not len(values):
+        if empty is None:
+            raise ValueError("percentile of no values")
+        return empty
+    return float(np.percentile(np.asarray(values, dtype=np.float64), p, method="inverted_cdf"))
 
 
 def latency_summary(

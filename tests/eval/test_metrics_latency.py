@@ -30,3 +30,8 @@ def test_summary_per_stage_with_missing_stages() -> None:
     assert s["retrieve"]["p50"] == 0.2 and s["retrieve"]["p95"] == 0.4
     assert s["answer"]["p50"] == 1.0 and s["answer"]["p95"] == 2.0
     assert s["answer"]["mean"] == pytest.approx(1.5)
+
+
+def test_a_report_line_may_ask_for_a_value_when_nothing_was_measured() -> None:
+    assert percentile([], 95, empty=0.0) == 0.0
+    assert percentile([2.0], 95, empty=0.0) == 2.0

@@ -68,3 +68,32 @@ def test_upload_then_delete(pipe) -> None:
     assert pipe.index.store.counts()["documents"] == before["documents"] + 1
     pipe.delete("nagqu.txt")
     assert pipe.index.store.counts() == before
+
+
+def test_the_pipeline_answers_heading_questions_for_the_whole_index(pipeline_factory, small_corpus) -> None:
+    pipe = pipeline_factory(corpus=str(small_corpus))
+    pipe.ingest([small_corpus])
+    assert pipe.in_headings("拉萨市乡村振兴局") and pipe.in_headings("昌都")  # a heading, a title
+    assert not pipe.in_headings("9.9万人")  # body text is not a heading
+    pipe.ingest_bytes("那曲市乡村振兴局\n\n那曲完成搬迁。\n".encode(), "naqu.txt")
+    assert pipe.in_headings("那曲")  # gathered again after a write
+
+
+def test_info_check_and_counts_go_through_the_pipeline(pipeline_factory, small_corpus) -> None:
+    pipe = pipeline_factory(corpus=str(small_corpus))
+    with pytest.raises(NotFoundError, match="no index"):
+        pipe.info()
+    assert pipe.check() and "no index" in pipe.check()[0]
+    pipe.ingest([small_corpus])
+    assert pipe.info()["counts"] == pipe.counts() and pipe.counts()["documents"] == 3
+    assert pipe.check() == []
+
+
+def test_check_reports_a_damaged_index_and_leaves_it_alone(pipeline_factory, small_corpus) -> None:
+    pipe = pipeline_factory(corpus=str(small_corpus))
+    pipe.ingest([small_corpus])
+    dense = pipe.settings.index_dir / "dense.faiss"
+    dense.write_bytes(b"broken")
+    problems = pipeline_factory(corpus=str(small_corpus)).check()
+    assert problems and "damaged" in problems[0]
+    assert dense.read_bytes() == b"broken"  # reported, not repaired

@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 
-from service import loadtest
+from eval.load import loadtest
 from tests.conftest import SMALL_DOCS
 from tests.service.conftest import Server
 
@@ -67,10 +67,3 @@ def test_load_script_small_run(server: Server, capsys: pytest.CaptureFixture[str
 def test_load_script_refuses_other_hosts() -> None:
     with pytest.raises(SystemExit):
         loadtest.LoadRun("http://192.0.2.1:8000")
-
-
-def test_percentile() -> None:
-    values = [float(x) for x in range(1, 101)]
-    assert loadtest.percentile(values, 0.5) == pytest.approx(50.5)
-    assert loadtest.percentile(values, 0.95) == pytest.approx(95.05)
-    assert loadtest.percentile([], 0.5) == 0.0

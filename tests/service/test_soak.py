@@ -1,10 +1,10 @@
-"""A few seconds of the soak (service/soak.py) against the tiny-model server: its loop, bounds and report."""
+"""A few seconds of the soak (eval/load/soak.py) against the tiny-model server: its loop, bounds and report."""
 
 from __future__ import annotations
 
 import os
 
-from service.soak import SoakRun, format_soak, soak_ok
+from eval.load.soak import SoakRun, format_soak, soak_ok
 from tests.service.conftest import Server
 
 

@@ -117,14 +117,3 @@ def test_a_directory_that_is_not_an_index_is_refused(tmp_path: Path, embedder: C
     (tmp_path / "notes" / "a.txt").write_text("x")
     with pytest.raises(IndexStateError, match="not an index"):
         open_index(tmp_path / "notes", embedder)
-
-
-def test_in_headings_sees_titles_and_headings_of_the_whole_index(tmp_path: Path, embedder: CachedEmbedder) -> None:
-    idx = open_index(tmp_path / "idx", embedder)
-    idx.ingest(docs())
-    assert idx.in_headings("拉萨市乡村振兴局")  # a section heading
-    assert idx.in_headings("昌都")  # in a document title
-    assert not idx.in_headings("那曲")  # named nowhere as a subject
-    assert not idx.in_headings("9.9万人")  # body text is not a heading
-    idx.ingest([Document("naqu.txt", "那曲市", "那曲市乡村振兴局\n\n那曲完成搬迁。\n", "naqu.txt")])
-    assert idx.in_headings("那曲")  # rebuilt after a write

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m service.loadtest --url http://127.0.0.1:8000 [--requests 300] [--concurrency 8] [--key KEY]
+    python -m eval.load.loadtest --url http://127.0.0.1:8000 [--requests 300] [--concurrency 8] [--key KEY]
                                [--questions eval/gold/dev.jsonl] [--config CONFIG]
 
 The mix is half non-streaming chat completions, a quarter streamed ones and a quarter ``/v1/ask``,
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import threading
 import time
@@ -32,6 +31,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from eval.metrics.latency import percentile
 from service.security import is_loopback
 
 QUESTIONS = [
@@ -101,15 +101,6 @@ class LoadReport:
 
     def ok(self) -> bool:
         return not self.errors and self.consistent
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) by linear interpolation; 0.0 for no values."""
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
 
 
 class LoadRun:
@@ -265,19 +256,20 @@ def index_problems(config: str) -> list[str]:
     """The index's own consistency check, opened read-only from the server's config."""
     from rag.pipeline import Pipeline
 
-    return Pipeline.from_config(config).index.check()
+    return Pipeline.from_config(config).check()
 
 
 def format_report(r: LoadReport, requests: int, concurrency: int) -> str:
     """Human-readable summary lines."""
     lat = r.all_latencies
+    p50, p95 = (percentile(lat, p, empty=0.0) for p in (50, 95))  # no answer at all still gets a report
     lines = [
         f"requests: {requests} at concurrency {concurrency} in {r.wall_seconds:.1f} s "
         f"({len(lat) / r.wall_seconds if r.wall_seconds else 0:.1f} answered/s)",
-        f"latency (s): p50 {percentile(lat, 0.5):.3f}  p95 {percentile(lat, 0.95):.3f}  max {max(lat, default=0):.3f}",
+        f"latency (s): p50 {p50:.3f}  p95 {p95:.3f}  max {max(lat, default=0):.3f}",
     ]
     for kind, xs in sorted(r.latencies.items()):
-        lines.append(f"  {kind:6} n={len(xs):3}  p50 {percentile(xs, 0.5):.3f}  p95 {percentile(xs, 0.95):.3f}")
+        lines.append(f"  {kind:6} n={len(xs):3}  p50 {percentile(xs, 50):.3f}  p95 {percentile(xs, 95):.3f}")
     lines.append(f"HTTP statuses: {dict(sorted(r.statuses.items()))}")
     lines.append(f"errors: {len(r.errors)}")
     lines.extend(f"  {e}" for e in r.errors[:10])
@@ -306,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         0 when there were no errors and the index is consistent, else 1.
     """
-    p = argparse.ArgumentParser(prog="python -m service.loadtest", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m eval.load.loadtest", description=__doc__.split("\n\n")[0])
     p.add_argument("--url", default="http://127.0.0.1:8000", help="server base URL (loopback only)")
     p.add_argument("--requests", type=int, default=300)
     p.add_argument("--concurrency", type=int, default=8)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import rag.indexdir as indexdir
+import rag.indexdir.lock as writer_lock
 from rag.errors import IndexStateError
 from rag.pipeline import Pipeline
 
@@ -58,7 +58,7 @@ def test_a_writer_that_cannot_get_the_lock_fails_clearly_and_changes_nothing(
     pipe = Pipeline(settings_factory(corpus=str(small_corpus)))
     pipe.ensure_index()
     before = pipe.index.store.counts()
-    monkeypatch.setattr(indexdir, "LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr(writer_lock, "LOCK_TIMEOUT", 0.3)
     holder = hold_lock(pipe.settings.index_dir, 3.0)
     try:
         with pytest.raises(IndexStateError, match="another process is writing"):

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m service.soak [--seconds 120] [--max-requests 20000] [--concurrency 8]
+    python -m eval.load.soak [--seconds 120] [--max-requests 20000] [--concurrency 8]
                            [--url http://127.0.0.1:PORT --pid PID] [--corpus data/corpus] [--key KEY]
 
 Without ``--url`` the script starts its own server (``rag serve`` on a free loopback port) over a fresh
@@ -40,9 +40,10 @@ from pathlib import Path
 import httpx
 import yaml
 
-from service.loadtest import FOLLOW_UP, LoadReport, LoadRun, percentile
+from eval.load.loadtest import FOLLOW_UP, LoadReport, LoadRun
+from eval.metrics.latency import percentile
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 KINDS = ("ask", "stream", "ask", "stream", "ask", "stream", "ask", "stream", "upload", "delete")
 
 
@@ -209,13 +210,14 @@ def format_soak(r: SoakReport, concurrency: int) -> str:
     lines = [
         f"requests: {r.sent} sent, {len(lat)} succeeded at concurrency {concurrency} in {r.wall_seconds:.1f} s "
         f"({len(lat) / r.wall_seconds if r.wall_seconds else 0:.1f} req/s)",
-        f"latency (s): p50 {percentile(lat, 0.5):.3f}  p95 {percentile(lat, 0.95):.3f}  "
-        f"p99 {percentile(lat, 0.99):.3f}  max {max(lat, default=0):.3f}",
+        "latency (s): "
+        + "  ".join(f"p{p} {percentile(lat, p, empty=0.0):.3f}" for p in (50, 95, 99))
+        + f"  max {max(lat, default=0):.3f}",
     ]
     for kind, xs in sorted(r.latencies.items()):
         lines.append(
-            f"  {kind:6} n={len(xs):5}  p50 {percentile(xs, 0.5):.3f}  p95 {percentile(xs, 0.95):.3f}  "
-            f"p99 {percentile(xs, 0.99):.3f}"
+            f"  {kind:6} n={len(xs):5}  p50 {percentile(xs, 50):.3f}  p95 {percentile(xs, 95):.3f}  "
+            f"p99 {percentile(xs, 99):.3f}"
         )
     lines.append(f"uploads {r.uploads}, deletes {r.deletes} (own documents; the rest deleted at the end)")
     lines.append(f"HTTP statuses: {dict(sorted(r.statuses.items()))}")
@@ -301,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         0 when there were no errors and the counts are restored, else 1.
     """
-    p = argparse.ArgumentParser(prog="python -m service.soak", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m eval.load.soak", description=__doc__.split("\n\n")[0])
     p.add_argument("--url", default=None, help="a running server (loopback only); default: start one")
     p.add_argument("--pid", type=int, default=None, help="that server's process id (for its RSS)")
     p.add_argument("--seconds", type=float, default=120.0)
