@@ -45,9 +45,7 @@ def predict(pipeline: Pipeline, item: GoldItem, mode: str | None = None) -> dict
         "question": item.question,
         "answer": answer.text,
         "abstained": answer.abstained,
-        "citations": [
-            {"n": c.n, "source": c.doc_id, "start": c.start, "end": c.end, "quote": c.quote} for c in answer.citations
-        ],
+        "citations": [c.to_dict() for c in answer.citations],
         "retrieved": [
             {
                 "source": h.chunk.doc_id,

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from rag.config import ConfigError
 from rag.errors import RagError
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Hit
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from Chinese documents.")
 documents_app = typer.Typer(no_args_is_help=True, help="List or delete indexed documents.")
@@ -137,20 +137,6 @@ def search(
     _run(body)
 
 
-def citation_json(c: Citation) -> dict:
-    return {"n": c.n, "source": c.doc_id, "start": c.start, "end": c.end, "quote": c.quote}
-
-
-def answer_json(answer: Answer) -> dict:
-    return {
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "citations": [citation_json(c) for c in answer.citations],
-        "related": [citation_json(c) for c in answer.related],
-        "timings": answer.timings,
-    }
-
-
 def _print_answer(pipe, answer: Answer, verbose: bool) -> None:
     out.print(answer.text, markup=False, highlight=False)
     shown = answer.related if answer.abstained else answer.citations
@@ -178,7 +164,7 @@ def _ask(question: str, top_k: int | None, json_out: bool, verbose: bool, config
         answer, _ = pipe.ask(q, top_k=top_k)
         answer.timings["total"] = time.perf_counter() - t0
         if json_out:
-            print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+            print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:
             _print_answer(pipe, answer, verbose)
 

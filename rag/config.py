@@ -7,11 +7,12 @@ Paths may use ``~`` and ``${RAG_HOME}``; ``RAG_HOME`` defaults to ``~/.cache/rag
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO_ROOT / "data" / "corpus"
@@ -131,7 +132,9 @@ class ServiceConfig(_Section):
 
     api_keys: list[str] = Field(default_factory=list)
     model_id: str = "rag-zh"
-    max_question_chars: int = Field(2000, ge=10)
+    # Deprecated: the one limit is retrieval.max_question_chars (the pipeline enforces it for the CLI and the
+    # API alike). Accepted here for old configs and left out of dumps; Settings copies the one value in.
+    max_question_chars: int = Field(2000, ge=10, exclude=True)
     max_messages: int = Field(50, ge=1)
     max_request_bytes: int = Field(256 * 1024, ge=1024)
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024)
@@ -151,6 +154,20 @@ class Settings(_Section):
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     answerer: AnswererConfig = Field(default_factory=AnswererConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
+
+    @model_validator(mode="after")
+    def _one_question_limit(self) -> Settings:
+        if "max_question_chars" in self.service.model_fields_set:
+            warnings.warn(
+                "service.max_question_chars is deprecated: set retrieval.max_question_chars",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if "max_question_chars" not in self.retrieval.model_fields_set:
+                self.retrieval.max_question_chars = self.service.max_question_chars
+        # A mirror for readers of the service section, not a second setting (so not marked as set).
+        self.service.__dict__["max_question_chars"] = self.retrieval.max_question_chars
+        return self
 
     def path(self, value: str) -> Path:
         """Expand ``~`` and ``${RAG_HOME}`` in a configured path."""

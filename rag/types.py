@@ -6,6 +6,7 @@ the document exactly as decoded: ``doc.text[chunk.start:chunk.end] == chunk.text
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,13 @@ class Citation:
     end: int
     quote: str
 
+    def to_dict(self, title: str | None = None) -> dict[str, Any]:
+        """The JSON form the CLI and the API share (``source`` is the document id; ``title`` when given)."""
+        out: dict[str, Any] = {"n": self.n, "source": self.doc_id}
+        if title is not None:
+            out["title"] = title
+        return out | {"start": self.start, "end": self.end, "quote": self.quote}
+
 
 @dataclass
 class Answer:
@@ -94,3 +102,22 @@ class Answer:
     related: list[Citation] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     question: str = ""
+
+    def to_dict(self, title_of: Callable[[str], str] | None = None) -> dict[str, Any]:
+        """The JSON form the CLI and the API share.
+
+        Args:
+            title_of: Maps a document id to its title, added to every citation; no titles when None.
+        """
+
+        def cite(c: Citation) -> dict[str, Any]:
+            return c.to_dict(title_of(c.doc_id) if title_of else None)
+
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [cite(c) for c in self.citations],
+            "related": [cite(c) for c in self.related],
+            "timings": self.timings,
+            "question": self.question,
+        }

@@ -187,9 +187,7 @@ def citation_out(citation: Citation, title: str) -> CitationOut:
     Returns:
         The citation with ``source`` = document id.
     """
-    return CitationOut(
-        n=citation.n, source=citation.doc_id, title=title, start=citation.start, end=citation.end, quote=citation.quote
-    )
+    return CitationOut(**citation.to_dict(title))
 
 
 def citations_out(citations: list[Citation], title_of) -> list[CitationOut]:
@@ -207,11 +205,4 @@ def ask_response(answer: Answer, title_of) -> AskResponse:
     Returns:
         The response model.
     """
-    return AskResponse(
-        answer=answer.text,
-        abstained=answer.abstained,
-        citations=citations_out(answer.citations, title_of),
-        related=citations_out(answer.related, title_of),
-        timings=answer.timings,
-        question=answer.question,
-    )
+    return AskResponse(**answer.to_dict(title_of))

@@ -43,3 +43,11 @@ def test_bad_configs_name_the_problem(tmp_path: Path, text: str, message: str) -
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.yaml")
+
+
+def test_one_question_limit_and_the_service_one_is_a_deprecated_alias() -> None:
+    s = load_settings(None, {"retrieval": {"max_question_chars": 300}})
+    assert s.service.max_question_chars == 300 and "max_question_chars" not in s.model_dump()["service"]
+    with pytest.warns(DeprecationWarning, match=r"retrieval\.max_question_chars"):
+        old = load_settings(None, {"service": {"max_question_chars": 120}})
+    assert old.retrieval.max_question_chars == old.service.max_question_chars == 120
