@@ -18,7 +18,7 @@ def make_answerer(
         settings: The configuration.
         embedder: Shared with the extractive answerer for sentence similarity.
         in_headings: Whether a term is a title or heading word of the corpus (the extractive answerer's
-            subject check; see ``IndexDirectory.in_headings``).
+            subject check; see ``Pipeline.in_headings``).
 
     Returns:
         An ``Answerer``.
