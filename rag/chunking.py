@@ -35,11 +35,16 @@ _FRONT_MATTER_LINES = 5
 
 
 @dataclass(frozen=True)
-class _Span:
+class Span:
+    """A unit of text ``[start, end)``: a trimmed sentence or a heading line (what ``split_units`` returns)."""
+
     start: int
     end: int
     heading_level: int = 0  # 0: body text; 1..3: a heading line of that level
     newline_after: bool = False
+
+
+_Span = Span
 
 
 def heading_level(line: str) -> int:
@@ -96,7 +101,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def split_units(text: str) -> list[_Span]:
+def split_units(text: str) -> list[Span]:
     """Cut text into trimmed sentence spans and heading lines, in order."""
     units: list[_Span] = []
     pos = 0
