@@ -6,6 +6,8 @@ tested alone with a fake and a new one (another index, a web search) plugs in by
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
@@ -71,3 +73,38 @@ def hits_from(ids: Iterable[int], scores: Iterable[float], chunks: ChunkLookup) 
     ids, scores = list(ids), list(scores)
     found = chunks(ids)
     return [Hit(found[cid], float(s)) for cid, s in zip(ids, scores, strict=True) if cid in found]
+
+
+class ChunkCache:
+    """A ``ChunkLookup`` remembering the chunks it found, for one snapshot's retriever.
+
+    The retrievers of one search ask for overlapping ids (dense and BM25 agree at the top) and questions
+    repeat passages, so most lookups stay out of SQLite. A chunk id is never reused and a chunk never
+    changes (an updated document gets new ids), so a remembered chunk stays right; the cache lives as long
+    as the snapshot's retriever, which a write replaces.
+
+    Args:
+        lookup: The store's lookup.
+        size: Chunks kept at most (least recently used dropped first).
+    """
+
+    def __init__(self, lookup: ChunkLookup, size: int = 4096) -> None:
+        self._lookup, self._size = lookup, size
+        self._chunks: OrderedDict[int, Chunk] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, ids: Iterable[int]) -> dict[int, Chunk]:
+        ids = list(ids)
+        with self._lock:
+            found = {i: self._chunks[i] for i in ids if i in self._chunks}
+            for i in found:
+                self._chunks.move_to_end(i)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            fetched = self._lookup(missing)
+            found.update(fetched)
+            with self._lock:
+                self._chunks.update(fetched)
+                while len(self._chunks) > self._size:
+                    self._chunks.popitem(last=False)
+        return found

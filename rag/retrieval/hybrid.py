@@ -12,7 +12,7 @@ from embeddings.base import Embedder
 from rag.config import RetrievalConfig
 from rag.errors import InputError
 from rag.index.base import VectorIndex
-from rag.retrieval.base import BatchRetriever, ChunkLookup, LexicalIndex, Retriever
+from rag.retrieval.base import BatchRetriever, ChunkCache, ChunkLookup, LexicalIndex, Retriever
 from rag.retrieval.dedupe import Deduper
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import Fuser, make_fuser
@@ -123,13 +123,14 @@ def build_retriever(
     """The hybrid retriever the config describes, over one snapshot of the indexes.
 
     Args:
-        chunks: Looks chunks up by id (``Store.chunks``).
+        chunks: Looks chunks up by id (``Store.chunks``); remembered for this snapshot (``ChunkCache``).
         dense: The vector index.
         lexical: The BM25 index.
         embedder: Embeds the questions.
         config: The ``retrieval`` section.
         reranker: A reranker already built (they may hold a model); the configured one when None.
     """
+    chunks = ChunkCache(chunks)
     return HybridRetriever(
         {DENSE: DenseRetriever(embedder, dense, chunks), LEXICAL: LexicalRetriever(lexical, chunks)},
         Router(QueryTranslator(lexical, config.translate_english), config),
