@@ -109,15 +109,25 @@ class OnnxEmbedder:
         kwargs.setdefault("name", Path(model_dir).name)
         return cls(Path(model_dir) / ONNX_DIR, marker, **kwargs)
 
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """The token ids the model sees for ``texts`` (lower-cased if the model is, truncated).
+
+        Args:
+            texts: Texts with their prompt, if any, already in front.
+
+        Returns:
+            One id list per text, special tokens included.
+        """
+        if self._lower:
+            texts = [t.lower() for t in texts]
+        return [e.ids for e in self._tokenizer.encode_batch(texts)]
+
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        texts = [prompt + t for t in texts]
-        if self._lower:
-            texts = [t.lower() for t in texts]
-        encodings = self._tokenizer.encode_batch(texts)
-        lengths = np.array([len(e.ids) for e in encodings])
+        encodings = self.token_ids([prompt + t for t in texts])
+        lengths = np.array([len(e) for e in encodings])
         order = np.argsort(-lengths, kind="stable")
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
@@ -126,7 +136,7 @@ class OnnxEmbedder:
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for i, row in enumerate(rows):
                 n = lengths[row]
-                ids[i, :n] = encodings[row].ids
+                ids[i, :n] = encodings[row]
                 mask[i, :n] = 1
             embeds = self._table[ids].astype(np.float32)
             (hidden,) = self._session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})
