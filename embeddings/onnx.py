@@ -78,6 +78,11 @@ class OnnxEmbedder:
             options.intra_op_num_threads = threads or available_cores()
             options.inter_op_num_threads = 1
             options.log_severity_level = 3  # warnings about unused initializers are noise on a CLI
+            # Pre-packed weight copies cost ~55 MB for e5 and save ~4 % of ingest time: memory matters more.
+            options.add_session_config_entry("session.disable_prepacking", "1")
+            # Idle workers spinning for work burn CPU that other processes (or the other half of a
+            # hybrid search) could use; a forward pass is long enough that waking them costs nothing.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = ort.InferenceSession(str(export_dir / GRAPH_NAME), options, providers=_providers(device))
         except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
             raise ModelError(f"cannot load the ONNX embedder from {export_dir}: {exc}") from exc

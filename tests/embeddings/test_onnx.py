@@ -93,3 +93,78 @@ def test_the_query_path_imports_no_torch(tiny_onnx_dir, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.split("\n")[0] == "OnnxEmbedder []"
+
+
+# --------------------------------------------------------------------------------------------------
+# the real model (slow): converted and exported once, or the installed one under $RAG_HOME
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def e5_dir(tmp_path_factory) -> Path:
+    from embeddings.models import INSTALLABLE, install, is_complete
+
+    name = next(iter(INSTALLABLE))
+    home = os.environ.get("RAG_HOME")
+    if home and is_complete(Path(home).expanduser() / "models" / name, with_onnx=True):
+        return Path(home).expanduser() / "models" / name
+    return install(name, tmp_path_factory.mktemp("models"), progress=False)
+
+
+@pytest.fixture(scope="session")
+def e5_pair(e5_dir):
+    """The same model behind both backends, with e5's prompts."""
+    from embeddings.sentence_transformer import SentenceTransformerEmbedder
+
+    prompts = {"query_prompt": "query: ", "passage_prompt": "passage: "}
+    onnx = OnnxEmbedder.from_model_dir(e5_dir, batch_size=16, **prompts)
+    st = SentenceTransformerEmbedder(str(e5_dir), e5_dir.parent, device="cpu", batch_size=16, **prompts)
+    return onnx, st
+
+
+@pytest.mark.slow
+def test_e5_vectors_match_sentence_transformers(e5_pair):
+    onnx, st = e5_pair
+    texts = varied_texts()
+    for ours, ref in (
+        (onnx.embed_queries(texts), st.embed_queries(texts)),
+        (onnx.embed_passages(texts), st.embed_passages(texts)),
+    ):
+        cos = np.sum(ours * ref, axis=1)
+        assert cos.min() >= MIN_COSINE, (cos.min(), texts[int(cos.argmin())])
+
+
+# Two chunks can only change places between the backends if the reference scores them within twice the
+# largest score deviation; the deviation itself is bounded first (measured: ~1e-6).
+SCORE_TOLERANCE = 1e-4
+
+
+def _top_k_agree(ref: np.ndarray, ours: np.ndarray, k: int) -> list[int]:
+    """Rows whose top-k differ from the reference's other than by near-tied neighbours changing places."""
+    bad = []
+    for row, (r, o) in enumerate(zip(ref, ours, strict=True)):
+        ref_top, our_top = np.argsort(-r, kind="stable")[:k], np.argsort(-o, kind="stable")[:k]
+        if any(a != b and abs(r[a] - r[b]) > 2 * SCORE_TOLERANCE for a, b in zip(ref_top, our_top, strict=True)):
+            bad.append(row)
+    return bad
+
+
+@pytest.mark.slow
+def test_e5_dense_top10_on_the_dev_set_is_the_same(e5_pair):
+    from eval.gold import load_gold
+    from rag.chunking import Chunker
+    from rag.config import ChunkerConfig
+    from rag.fold import fold
+    from rag.indexdir import passage_text
+    from rag.loaders import discover, load_file
+
+    onnx, st = e5_pair
+    chunker = Chunker(ChunkerConfig())
+    chunks = [c for p in discover([REPO_ROOT / "data" / "corpus"]) for c in chunker.chunk(load_file(p), first_id=0)]
+    passages = [passage_text(c) for c in chunks]
+    questions = [fold(item.question) for item in load_gold(REPO_ROOT / "eval" / "gold" / "dev.jsonl")]
+    assert len(passages) > 300 and len(questions) > 50
+    ref = st.embed_queries(questions) @ st.embed_passages(passages).T
+    ours = onnx.embed_queries(questions) @ onnx.embed_passages(passages).T
+    assert np.abs(ours - ref).max() <= SCORE_TOLERANCE
+    assert _top_k_agree(ref, ours, 10) == []
