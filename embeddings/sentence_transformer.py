@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import ModelError
+from embeddings.errors import ModelError
+from embeddings.models import resolve_model
 
 
 def resolve_device(device: str) -> str:
@@ -17,23 +18,6 @@ def resolve_device(device: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def resolve_model(model: str, models_dir: Path, allow_hub: bool) -> str:
-    """Find the model: a directory, a name under ``models_dir``, or a hub id when allowed.
-
-    Raises:
-        ModelError: Not found locally and the hub is not allowed (the offline default).
-    """
-    for candidate in (Path(model).expanduser(), models_dir / model):
-        if (candidate / "modules.json").exists() or (candidate / "config.json").exists():
-            return str(candidate)
-    if allow_hub:
-        return model
-    raise ModelError(
-        f"embedding model '{model}' is not installed in {models_dir}: run `rag models install` "
-        "(or set embedder.allow_hub: true to fetch a hub model)"
-    )
 
 
 class SentenceTransformerEmbedder:
@@ -66,7 +50,7 @@ class SentenceTransformerEmbedder:
 
         hf_logging.disable_progress_bar()  # per-load weight bars are noise on a CLI
 
-        path = resolve_model(model, models_dir, allow_hub)
+        path = resolve_model(model, models_dir, allow_hub, what="embedding model")
         if not allow_hub:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         self.device = resolve_device(device)

@@ -108,7 +108,7 @@ def run_int8(settings, recall: bool = False, n_texts: int = 128, log: Callable[[
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from embeddings.sentence_transformer import resolve_model
+    from embeddings.models import resolve_model
     from rag.indexdir import passage_text
 
     cfg = settings.embedder
@@ -150,7 +150,7 @@ def run_int8(settings, recall: bool = False, n_texts: int = 128, log: Callable[[
                 if name == "fp32":  # the configured embedder: its cache is warm
                     from embeddings.factory import make_embedder
 
-                    emb = make_embedder(settings)
+                    emb = make_embedder(settings.embedder, settings.models_dir, settings.embedding_cache)
                 else:
                     emb = ModelEmbedder(models[name], f"{cfg.model}-{name}", dim, cfg.query_prompt, cfg.passage_prompt)
                 out[name]["dev_recall@5"] = recall_at_5(settings, emb, Path(tmp), items)

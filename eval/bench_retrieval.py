@@ -96,7 +96,7 @@ def main() -> None:
     from embeddings.factory import make_embedder
 
     t = time.perf_counter()
-    inner = make_embedder(settings, cached=False)
+    inner = make_embedder(settings.embedder, settings.models_dir)
     load_s = time.perf_counter() - t
     questions = [item.question for item in load_gold(args.gold)]
     with tempfile.TemporaryDirectory() as tmp:

@@ -56,7 +56,7 @@ def seed_vectors(settings) -> tuple[np.ndarray, np.ndarray]:
     from embeddings.factory import make_embedder
     from rag.indexdir import passage_text
 
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings.embedder, settings.models_dir, settings.embedding_cache)
     passages = embedder.embed_passages([passage_text(c) for c in corpus_chunks(settings)])
     questions = [item.question for item in dev_items()]
     return passages, embedder.embed_queries(questions)

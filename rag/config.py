@@ -14,6 +14,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from embeddings.config import EmbedderConfig  # the embedder's own section: embeddings imports nothing from rag
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO_ROOT / "data" / "corpus"
 
@@ -38,22 +40,6 @@ class ChunkerConfig(_Section):
     size: int = Field(250, ge=20, le=20000)
     overlap: int = Field(50, ge=0)
     min_size: int = Field(40, ge=1)
-
-
-class EmbedderConfig(_Section):
-    """Dense embedder.
-
-    ``model`` is a directory, a name under ``<home>/models`` or (with ``allow_hub``) a hub id.
-    """
-
-    backend: Literal["sentence-transformers"] = "sentence-transformers"
-    model: str = "multilingual-e5-small"
-    device: str = "auto"
-    batch_size: int = Field(16, ge=1)
-    query_prompt: str = "query: "
-    passage_prompt: str = "passage: "
-    max_seq_length: int = Field(512, ge=16)
-    allow_hub: bool = False
 
 
 class IndexConfig(_Section):
@@ -180,6 +166,11 @@ class Settings(_Section):
     @property
     def models_dir(self) -> Path:
         return self.home_dir / "models"
+
+    @property
+    def embedding_cache(self) -> Path:
+        """The on-disk passage-vector cache (shared across indexes)."""
+        return self.home_dir / "cache" / "embeddings.sqlite"
 
     @property
     def index_dir(self) -> Path:

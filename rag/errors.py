@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from embeddings.errors import ModelError, UserError
 
-class RagError(Exception):
-    """Base class; ``str(err)`` is the one line shown to a user."""
+__all__ = ["IndexStateError", "InputError", "ModelError", "NotFoundError", "RagError"]
 
-    exit_code = 1
-    http_status = 500
+
+# One base for every package: embeddings (the bottom layer, which imports nothing from rag) defines it
+# with ModelError, so the CLI and the API print the embedder's errors as one line too.
+RagError = UserError
 
 
 class InputError(RagError):
@@ -26,13 +28,6 @@ class NotFoundError(RagError):
 
 class IndexStateError(RagError):
     """The index directory is missing, corrupt or built with another embedder."""
-
-    exit_code = 3
-    http_status = 503
-
-
-class ModelError(RagError):
-    """A model could not be found or loaded (offline rule: nothing is downloaded by default)."""
 
     exit_code = 3
     http_status = 503

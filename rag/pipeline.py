@@ -60,7 +60,8 @@ class Pipeline:
             if self._embedder is None:
                 from embeddings.factory import make_embedder
 
-                self._embedder = make_embedder(self.settings)
+                s = self.settings
+                self._embedder = make_embedder(s.embedder, s.models_dir, s.embedding_cache)
             return self._embedder
 
     @property
