@@ -230,7 +230,9 @@ def index_info(config: ConfigOpt = None) -> None:
 
     def body() -> None:
         pipe = _pipeline(config)
-        data = pipe.index.manifest() | {"directory": str(pipe.settings.index_dir)}
+        s = pipe.settings
+        paths = {"home": s.home_dir, "models": s.models_dir, "cache": s.cache_dir, "directory": s.index_dir}
+        data = pipe.index.manifest() | {k: str(v) for k, v in paths.items()}
         print(json.dumps(data, ensure_ascii=False, indent=2))
 
     _run(body)
@@ -309,6 +311,9 @@ def eval_command(
     check: Annotated[
         Path | None, typer.Option("--check", help="Thresholds YAML: exit 1 when a metric is below its floor.")
     ] = None,
+    index_dir: Annotated[
+        Path | None, typer.Option("--index", help="Index directory to use (built from the corpus when empty).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Score the system against a gold QA set and write a report."""
@@ -316,7 +321,7 @@ def eval_command(
     def body() -> None:
         from eval.harness import run_cli
 
-        code = run_cli(gold, out_dir, config, answerer, baselines, check, out, err)
+        code = run_cli(gold, out_dir, config, answerer, baselines, check, out, err, index_dir)
         if code:
             raise typer.Exit(code)
 
