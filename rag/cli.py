@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rag.config import ConfigError
 from rag.errors import RagError
@@ -48,6 +47,8 @@ def _pipeline(config: Path | None):
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr fed by (done, total) callbacks."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as bar:
@@ -60,6 +61,8 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _ensure_index(pipe) -> None:
+    if pipe.index.store.has_documents():  # the usual case: no progress bar (nor rich.progress) needed
+        return
     with _progress("building the index of the default corpus") as update:
         report = pipe.ensure_index(progress=update)
     if report is not None:
