@@ -15,7 +15,7 @@ search measured in the same run. IVF rows sweep nprobe and HNSW rows efSearch ("
 
 Run (the full, manual one; about 25 minutes on 2 cores)::
 
-    RAG_HOME=.rag nice -n 10 .venv/bin/python -m eval.bench_scale --sizes 10000,100000,1000000 \\
+    nice -n 10 .venv/bin/python -m eval.bench_scale --sizes 10000,100000,1000000 \\
         --out out/bench_scale.json
 
 ``--sizes 10000 --skip-int8`` is the smoke run; ``--skip-vectors`` runs only the int8 part.

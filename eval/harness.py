@@ -87,15 +87,23 @@ def run_cli(
     thresholds: Path | None,
     out: Console,
     err: Console,
+    index_dir: Path | None = None,
 ) -> int:
     """The body of ``rag eval``; returns the exit code (1 when the gate fails).
+
+    ``index_dir`` replaces the configured index directory (built from the configured corpus when empty),
+    so a gate run does not score whatever index the home holds.
 
     Raises:
         RagError: A malformed gold file, a missing index document, a bad config (harness errors).
     """
     items = load_gold(gold)
     floors = load_thresholds(thresholds) if thresholds else {}
-    overrides = {"answerer": {"backend": answerer}} if answerer else None
+    overrides: dict[str, Any] = {}
+    if answerer:
+        overrides["answerer"] = {"backend": answerer}
+    if index_dir is not None:
+        overrides["index"] = {"dir": str(index_dir.absolute())}
     pipeline = Pipeline.from_config(config, overrides)
     with Progress(
         TextColumn("building the index"), BarColumn(), MofNCompleteColumn(), console=err, transient=True

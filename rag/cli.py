@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rag.config import ConfigError
 from rag.errors import RagError
@@ -48,6 +47,8 @@ def _pipeline(config: Path | None):
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr fed by (done, total) callbacks."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as bar:
@@ -60,6 +61,8 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _ensure_index(pipe) -> None:
+    if pipe.index.store.has_documents():  # the usual case: no progress bar (nor rich.progress) needed
+        return
     with _progress("building the index of the default corpus") as update:
         report = pipe.ensure_index(progress=update)
     if report is not None:
@@ -215,7 +218,11 @@ def index_info(config: ConfigOpt = None) -> None:
     """Show the index manifest and counts."""
 
     def body() -> None:
-        print(json.dumps(_pipeline(config).info(), ensure_ascii=False, indent=2))
+        pipe = _pipeline(config)
+        s = pipe.settings
+        paths = {"home": s.home_dir, "models": s.models_dir, "cache": s.cache_dir}
+        data = pipe.info() | {k: str(v) for k, v in paths.items()}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
 
     _run(body)
 
@@ -293,6 +300,9 @@ def eval_command(
     check: Annotated[
         Path | None, typer.Option("--check", help="Thresholds YAML: exit 1 when a metric is below its floor.")
     ] = None,
+    index_dir: Annotated[
+        Path | None, typer.Option("--index", help="Index directory to use (built from the corpus when empty).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Score the system against a gold QA set and write a report."""
@@ -300,7 +310,7 @@ def eval_command(
     def body() -> None:
         from eval.harness import run_cli
 
-        code = run_cli(gold, out_dir, config, answerer, baselines, check, out, err)
+        code = run_cli(gold, out_dir, config, answerer, baselines, check, out, err, index_dir)
         if code:
             raise typer.Exit(code)
 

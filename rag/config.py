@@ -1,7 +1,10 @@
 """Configuration: pydantic models loaded from YAML.
 
 The model defaults are the offline defaults; ``configs/default.yaml`` spells them out.
-Paths may use ``~`` and ``${RAG_HOME}``; ``RAG_HOME`` defaults to ``~/.cache/rag``.
+Paths may use ``~`` and ``${RAG_HOME}``. The home (models, caches, the default index) is the
+``RAG_HOME`` variable when set, else the platform's user data directory (``platformdirs``:
+``~/.local/share/rag-zh`` on Linux), so ``make demo``, ``ask``, ``rag serve`` and ``python -m rag.cli``
+all find the same models and index without setting anything.
 """
 
 from __future__ import annotations
@@ -20,10 +23,29 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO_ROOT / "data" / "corpus"
 
 
+APP_NAME = "rag-zh"
+
+
+def default_home() -> Path:
+    """The home: ``RAG_HOME`` when set, else the platform's user data directory for ``rag-zh``.
+
+    A per-user directory rather than the checkout's ``.rag``: an installed ``ask`` run from anywhere
+    must find the models and index that ``make demo`` put there.
+    """
+    env = os.environ.get("RAG_HOME")
+    if env:
+        return Path(env).expanduser().absolute()
+    from platformdirs import user_data_dir
+
+    # appauthor=False: no vendor level on Windows (%LOCALAPPDATA%\rag-zh, not ...\rag-zh\rag-zh).
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
 def expand_path(value: str) -> Path:
-    """Expand ``~`` and ``${RAG_HOME}`` (default ``~/.cache/rag``) in a configured path."""
-    home = os.environ.get("RAG_HOME") or str(Path("~/.cache/rag").expanduser())
-    return Path(os.path.expanduser(value.replace("${RAG_HOME}", home)))
+    """Expand ``~`` and ``${RAG_HOME}`` (``default_home()``) in a configured path."""
+    if "${RAG_HOME}" in value:
+        value = value.replace("${RAG_HOME}", str(default_home()))
+    return Path(os.path.expanduser(value))
 
 
 class ConfigError(ValueError):
@@ -168,9 +190,14 @@ class Settings(_Section):
         return self.home_dir / "models"
 
     @property
+    def cache_dir(self) -> Path:
+        """Derived data kept across runs: embeddings, the jieba and English lexicon caches."""
+        return self.home_dir / "cache"
+
+    @property
     def embedding_cache(self) -> Path:
         """The on-disk passage-vector cache (shared across indexes)."""
-        return self.home_dir / "cache" / "embeddings.sqlite"
+        return self.cache_dir / "embeddings.sqlite"
 
     @property
     def index_dir(self) -> Path:

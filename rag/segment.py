@@ -1,10 +1,14 @@
-"""Word segmentation for the lexical index: jieba over folded text, numbers kept whole."""
+"""Word segmentation for the lexical index: jieba over folded text, numbers kept whole.
+
+``tokenizer()`` is the process's one jieba tokenizer: jieba's default one, which ``jieba.posseg`` (the
+answerer's part-of-speech tags) wraps too, so the dictionary is loaded once per process. Its prefix
+dictionary is cached under ``<home>/cache`` (keyed by jieba's version) rather than in the system temp dir.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
 
 import jieba
 
@@ -93,12 +97,32 @@ _STOPWORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _jieba() -> jieba.Tokenizer:
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
+def _configure(tok: jieba.Tokenizer) -> None:
+    """Point jieba's dictionary cache into the home (before anything initialises the tokenizer)."""
+    from rag.config import default_home
+
+    jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at INFO
+    cache = default_home() / "cache"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: jieba's own default (the temp dir) still works
+        return
+    tok.tmp_dir = str(cache)
+    # jieba trusts a cache of its bundled dictionary without checking it; the version in the name does.
+    tok.cache_file = f"jieba-{jieba.__version__}.cache"
+
+
+_configure(jieba.dt)
+
+
+def tokenizer() -> jieba.Tokenizer:
+    """jieba's default tokenizer, its dictionary loaded (once per process).
+
+    Returns:
+        ``jieba.dt``, the instance ``jieba.posseg`` also uses.
+    """
+    jieba.dt.check_initialized()  # jieba's own lock: concurrent first callers wait for one load
+    return jieba.dt
 
 
 def tokens(text: str) -> list[str]:
@@ -125,4 +149,4 @@ def tokens(text: str) -> list[str]:
 def _words(text: str) -> list[str]:
     if not text.strip():
         return []
-    return [w for w in _jieba().cut_for_search(text) if _WORDLIKE.search(w) and w.strip() and w not in _STOPWORDS]
+    return [w for w in tokenizer().cut_for_search(text) if _WORDLIKE.search(w) and w.strip() and w not in _STOPWORDS]

@@ -7,7 +7,7 @@ Usage::
 
 Without ``--url`` the script starts its own server (``rag serve`` on a free loopback port) over a fresh
 index in a temporary directory, ingests ``--corpus`` into it first, and stops the server at the end; the
-model comes from ``RAG_HOME`` (default: the repo's ``.rag``). With ``--url`` it drives a running server
+model comes from the home (``RAG_HOME`` or the user data directory). With ``--url`` it drives a running server
 (loopback only) and reads that server's memory from ``--pid``.
 
 The mix, by request number: 4 in 10 ``/v1/ask``, 4 in 10 streamed chat completions (read to ``[DONE]``),
@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--key", default=None, help="API key, when the server needs one")
     p.add_argument("--corpus", default=str(REPO / "data" / "corpus"), help="ingested into the soak's own index")
-    p.add_argument("--home", default=os.environ.get("RAG_HOME") or str(REPO / ".rag"), help="RAG_HOME (the model)")
+    p.add_argument("--home", default=None, help="RAG_HOME (the model); default: the home (rag/config.py)")
     args = p.parse_args(argv)
     if not 1 <= args.seconds <= 3600 or not 1 <= args.max_requests <= 1_000_000 or not 1 <= args.concurrency <= 64:
         p.error("--seconds must be 1..3600, --max-requests 1..1000000 and --concurrency 1..64: this is a bounded run")
@@ -319,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
         url, pid = args.url, args.pid
         if url is None:
             corpus = Path(args.corpus) if args.corpus else None
-            url, pid = stack.enter_context(own_server(corpus, args.home))
+            from rag.config import default_home
+
+            url, pid = stack.enter_context(own_server(corpus, args.home or str(default_home())))
         run = SoakRun(url, pid, args.key)
         report = run.soak(args.seconds, args.max_requests, args.concurrency)
     print(f"server: {url} (pid {pid})")

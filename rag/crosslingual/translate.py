@@ -14,12 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import jieba
-
 from rag.crosslingual.english import STOPWORDS, stem, words
-from rag.crosslingual.lexicon import Lexicon, default_lexicon
+from rag.crosslingual.lexicon import Lexicon, StoredLexicon, default_lexicon
 from rag.fold import fold
-from rag.segment import tokens
+from rag.segment import tokenizer, tokens
 
 # Alternatives weaker than this share of a concept's best one are noise (rare senses, long glosses).
 _RELATIVE_FLOOR = 0.5
@@ -40,8 +38,7 @@ class Vocabulary(Protocol):
 
 def _is_word(text: str) -> bool:
     """Whether jieba's dictionary holds ``text`` as a word."""
-    jieba.dt.check_initialized()
-    return bool(jieba.dt.FREQ.get(text))
+    return bool(tokenizer().FREQ.get(text))
 
 
 class TextVocabulary:
@@ -129,7 +126,7 @@ class Translation:
 
 
 def translate(
-    question: str, vocab: Vocabulary, lexicon: Lexicon | None = None, max_terms: int = _MAX_TERMS
+    question: str, vocab: Vocabulary, lexicon: Lexicon | StoredLexicon | None = None, max_terms: int = _MAX_TERMS
 ) -> Translation:
     """Translate an English question into weighted Chinese terms the corpus uses.
 
@@ -163,7 +160,7 @@ def translate(
 
 
 def _phrase(
-    raw: list[str], stems: list[str], i: int, lex: Lexicon, vocab: Vocabulary, max_terms: int
+    raw: list[str], stems: list[str], i: int, lex: Lexicon | StoredLexicon, vocab: Vocabulary, max_terms: int
 ) -> tuple[Concept | None, int]:
     """The longest dictionary phrase starting at word ``i`` that the corpus renders."""
     for n in range(min(lex.longest_phrase, len(raw) - i), 1, -1):
@@ -176,7 +173,7 @@ def _phrase(
     return None, 1
 
 
-def _word(raw: str, stemmed: str, lex: Lexicon, vocab: Vocabulary, max_terms: int) -> Concept | None:
+def _word(raw: str, stemmed: str, lex: Lexicon | StoredLexicon, vocab: Vocabulary, max_terms: int) -> Concept | None:
     if _NUMBER.match(raw):
         # Figures are tokens of their own in the index (``2021``, ``832``); a thousands comma is not written.
         number = raw.replace(",", "")

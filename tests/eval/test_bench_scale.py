@@ -35,7 +35,9 @@ def test_smoke_run_reports_every_index_against_exact(tmp_path) -> None:
     # Every kind has exactly one default row, and a wide nprobe (64 of 76 lists) finds what exact search finds.
     for label in ("ivf", "ivf-sq8", "ivf-pq", "hnsw"):
         assert sum(r["default"] for r in rows if r["index"] == label) == 1
-    assert max(r["recall@10"] for r in rows if r["index"] == "ivf") == 1.0
+    # Up to 3 of the 300 neighbours may differ: where the 10th and 11th scores nearly tie, the IVF scan and
+    # exact search's matrix product sum in different orders and can break the tie differently (CPU-dependent).
+    assert max(r["recall@10"] for r in rows if r["index"] == "ivf") >= 0.99
     assert all(0 <= r["recall@10"] <= 1 and r["bytes_per_vector"] > 0 for r in rows)
     sq8 = next(r for r in rows if r["index"] == "ivf-sq8")
     assert sq8["ratio_vs_exact"]["bytes"] < 0.5  # 1 byte a dimension instead of 4

@@ -480,9 +480,32 @@ def test_closing_the_stream_stops_generation(fresh, monkeypatch) -> None:
     # Make the random model write all 300 tokens: no end token before that.
     ans.model.generation_config.min_new_tokens = 300
     lengths: list[int] = []
+    held_at: list[int] = []
     real = ans.model.generate
 
     def spy(**kwargs):
+        # Once the first text piece is out, generation waits at that step until the stream's stop flag
+        # is set (the reader left), so the reader cannot fall behind however the threads are scheduled.
+        import torch
+
+        streamer, criteria = kwargs["streamer"], kwargs["stopping_criteria"]
+        stop = criteria[0].event
+        shown = threading.Event()
+        show = streamer.on_finalized_text
+
+        def on_text(text: str, stream_end: bool = False) -> None:
+            show(text, stream_end)
+            if text:
+                shown.set()
+
+        def hold(input_ids, scores, **kw):
+            if shown.is_set() and not held_at:
+                held_at.append(input_ids.shape[1])
+                stop.wait(30)
+            return torch.zeros((input_ids.shape[0],), dtype=torch.bool, device=input_ids.device)
+
+        streamer.on_finalized_text = on_text
+        criteria.insert(0, hold)
         out = real(**kwargs)
         lengths.append(out.shape[1])
         return out
@@ -491,7 +514,8 @@ def test_closing_the_stream_stops_generation(fresh, monkeypatch) -> None:
     stream = ans.stream("昌都搬迁了多少人?", _hits())
     assert isinstance(next(stream), str)
     stream.close()  # the reader leaves after one piece
-    assert lengths and lengths[0] < 100, "generation ran on after the reader left"
+    # The stop flag ends generation at the very step it was raised at: not one more token.
+    assert held_at and lengths == held_at, "generation ran on after the reader left"
     assert not any(t.name == "rag-generate" and t.is_alive() for t in threading.enumerate())
 
 

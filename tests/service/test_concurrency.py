@@ -23,13 +23,17 @@ def test_questions_during_uploads_and_deletes(server: Server) -> None:
     stop = threading.Event()
 
     def writer() -> None:
-        with httpx.Client(base_url=server.url, timeout=60) as c:
-            for _ in range(4):
-                if c.post("/v1/documents", files={"file": ("linzhi_c.txt", DOC.encode())}).status_code != 201:
-                    failures.append("upload failed")
-                if c.delete("/v1/documents/linzhi_c.txt").status_code != 200:
-                    failures.append("delete failed")
-        stop.set()
+        try:
+            with httpx.Client(base_url=server.url, timeout=60) as c:
+                for _ in range(4):
+                    if c.post("/v1/documents", files={"file": ("linzhi_c.txt", DOC.encode())}).status_code != 201:
+                        failures.append("upload failed")
+                    if c.delete("/v1/documents/linzhi_c.txt").status_code != 200:
+                        failures.append("delete failed")
+        except httpx.HTTPError as exc:
+            failures.append(f"writer: {exc!r}")
+        finally:
+            stop.set()  # readers stop even when the writer failed (they would loop on otherwise)
 
     def reader() -> None:
         with httpx.Client(base_url=server.url, timeout=60) as c:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,12 +14,13 @@ import rag.indexdir.lock as writer_lock
 from rag.errors import IndexStateError
 from rag.pipeline import Pipeline
 
+# Holds the writer lock until its stdin is closed: the test decides when, no sleep races the writer.
 HOLD = r"""
-import fcntl, sys, time
+import fcntl, sys
 with open(sys.argv[1], "a+") as f:
     fcntl.flock(f, fcntl.LOCK_EX)
     print("locked", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.read()
 """
 
 WRITER = r"""
@@ -33,22 +34,43 @@ Pipeline(s).ingest([pathlib.Path(docs)])
 """
 
 
-def hold_lock(directory: Path, seconds: float) -> subprocess.Popen:
+def hold_lock(directory: Path) -> subprocess.Popen:
+    """Another process holding the index's writer lock until ``release``."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(directory / ".write.lock"), str(seconds)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD, str(directory / ".write.lock")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout.readline().strip() == "locked"
     return proc
 
 
+def release(holder: subprocess.Popen) -> None:
+    holder.stdin.close()
+    assert holder.wait(timeout=30) == 0
+
+
 def test_a_second_writer_waits_for_the_first(settings_factory, small_corpus: Path) -> None:
     pipe = Pipeline(settings_factory(corpus=str(small_corpus)))
     pipe.ensure_index()
-    holder = hold_lock(pipe.settings.index_dir, 1.0)
-    t = time.monotonic()
-    pipe.ingest_bytes("那曲新建学校12所。".encode(), "nagqu.txt")
-    assert time.monotonic() - t >= 0.5
-    holder.wait(timeout=30)
+    holder = hold_lock(pipe.settings.index_dir)
+    events: list[str] = []
+
+    def write() -> None:
+        pipe.ingest_bytes("那曲新建学校12所。".encode(), "nagqu.txt")
+        events.append("written")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        # A window for a writer that ignored the lock to finish; a waiting one is still waiting after it.
+        writer.join(timeout=1.0)
+        events.append("released")
+    finally:
+        release(holder)
+    writer.join(timeout=60)
+    assert events == ["released", "written"]
     assert "nagqu.txt" in {d.doc_id for d in pipe.documents()}
 
 
@@ -59,12 +81,12 @@ def test_a_writer_that_cannot_get_the_lock_fails_clearly_and_changes_nothing(
     pipe.ensure_index()
     before = pipe.index.store.counts()
     monkeypatch.setattr(writer_lock, "LOCK_TIMEOUT", 0.3)
-    holder = hold_lock(pipe.settings.index_dir, 3.0)
+    holder = hold_lock(pipe.settings.index_dir)
     try:
         with pytest.raises(IndexStateError, match="another process is writing"):
             pipe.ingest_bytes("那曲新建学校12所。".encode(), "nagqu.txt")
     finally:
-        holder.kill()
+        release(holder)
     assert pipe.index.store.counts() == before
 
 
