@@ -100,9 +100,7 @@ def load_file(path: Path, *, max_bytes: int | None = None, limits: IngestConfig 
     return _load(data, name, str(path), max_bytes, limits)
 
 
-def load_bytes(
-    data: bytes, name: str, *, max_bytes: int | None = None, limits: IngestConfig | None = None
-) -> Document:
+def load_bytes(data: bytes, name: str, *, max_bytes: int | None = None, limits: IngestConfig | None = None) -> Document:
     """Load an uploaded file from memory.
 
     Args:

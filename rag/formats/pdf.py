@@ -34,8 +34,7 @@ class _Operations:
         self.count += 1
         if self.count > self.limit:
             raise TooLargeError(
-                f"refusing {self.name}: more than {self.limit} content operations "
-                "(limit ingest.max_pdf_operations)",
+                f"refusing {self.name}: more than {self.limit} content operations (limit ingest.max_pdf_operations)",
                 "ingest.max_pdf_operations",
             )
 
