@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -446,3 +447,93 @@ def test_discover_errors(tmp_path: Path) -> None:
 
 def test_discover_corpus() -> None:
     assert [p.name for p in discover([CORPUS])] == sorted(p.name for p in CORPUS.glob("*.txt"))
+
+
+# --------------------------------------------------------------------------- discover: links and special files
+
+
+@pytest.fixture
+def tree_with_links(tmp_path: Path) -> Path:
+    """docs/ with an inside link, links leaving the tree (file, dir, /proc), a broken link and a FIFO."""
+    write(tmp_path, "outside/secret.txt", b"secret")
+    root = tmp_path / "docs"
+    write(root, "a.txt", b"a")
+    write(root, "sub/b.txt", b"b")
+    (root / "inside.txt").symlink_to(root / "sub" / "b.txt")
+    (root / "passwd.txt").symlink_to(write(tmp_path, "etc/passwd", b"root:x:0:0"))
+    (root / "status.txt").symlink_to("/proc/self/status")
+    (root / "outdir").symlink_to(tmp_path / "outside", target_is_directory=True)
+    (root / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(root / "pipe.txt")
+    return root
+
+
+def rel(root: Path, paths: list[Path]) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in paths]
+
+
+def test_discover_skips_links_leaving_the_tree_and_special_files(tree_with_links: Path) -> None:
+    root = tree_with_links
+    found = scan([root])
+    assert rel(root, found.files) == ["a.txt", "inside.txt"]  # an inside link is kept; sub/b.txt duplicates it
+    reasons = {p.path.name: p.reason for p in found.skipped}
+    assert set(reasons) == {"passwd.txt", "status.txt", "outdir", "broken.txt", "pipe.txt"}
+    for name in ("passwd.txt", "status.txt", "outdir"):
+        assert re.fullmatch(r"symlink to .*, outside .*docs \(use --follow-links to follow\)", reasons[name])
+    assert reasons["broken.txt"] == "broken symlink"
+    assert reasons["pipe.txt"] == "not a regular file (FIFO, device or socket)"
+
+
+def test_follow_links_follows_out_of_the_tree_but_never_into_proc_or_a_fifo(tree_with_links: Path) -> None:
+    root = tree_with_links
+    found = scan([root], follow_links=True)
+    assert rel(root, found.files) == ["a.txt", "inside.txt", "outdir/secret.txt", "passwd.txt"]
+    reasons = {p.path.name: p.reason for p in found.skipped}
+    assert reasons == {
+        "status.txt": "a file of /proc or /sys, not a document",
+        "broken.txt": "broken symlink",
+        "pipe.txt": "not a regular file (FIFO, device or socket)",
+    }
+
+
+def test_follow_links_cuts_directory_loops(tmp_path: Path) -> None:
+    root = tmp_path / "loop"
+    write(root, "sub/a.txt", b"a")
+    (root / "sub" / "back").symlink_to(root, target_is_directory=True)
+    assert rel(root, discover([root], follow_links=True)) == ["sub/a.txt"]
+
+
+def test_a_directory_of_only_skipped_files_says_why(tmp_path: Path) -> None:
+    root = tmp_path / "links"
+    root.mkdir()
+    (root / "passwd.txt").symlink_to(write(tmp_path, "elsewhere/p.txt", b"x"))
+    with pytest.raises(InputError, match=r"no supported documents in .*links .*; skipped 1: passwd\.txt: symlink to"):
+        discover([root])
+
+
+def test_a_named_symlink_is_taken_but_proc_files_never_load(tmp_path: Path) -> None:
+    link = tmp_path / "named.txt"
+    link.symlink_to(write(tmp_path, "real/target.txt", "正文".encode()))
+    assert discover([link]) == [link]
+    assert load_file(link).text == "正文"
+    proc = tmp_path / "status.txt"
+    proc.symlink_to("/proc/self/status")
+    with pytest.raises(InputError, match=r"status\.txt is a file of /proc or /sys, not a document"):
+        load_file(proc)
+
+
+# --------------------------------------------------------------------------- extracted characters
+
+
+def test_text_characters_are_bounded(tmp_path: Path) -> None:
+    path = write(tmp_path, "long.txt", "字".encode() * 3000)
+    assert len(load_file(path, limits=IngestConfig(max_chars=3000)).text) == 3000
+    with pytest.raises(TooLargeError, match=r"3000 characters of text \(limit ingest\.max_chars = 2999\)") as err:
+        load_file(path, limits=IngestConfig(max_chars=2999))
+    assert err.value.limit == "ingest.max_chars" and err.value.http_status == 413
+
+
+def test_file_size_refusal_is_a_too_large_error() -> None:
+    with pytest.raises(TooLargeError) as err:
+        load_bytes(b"a" * 2000, "big.txt", limits=IngestConfig(max_file_bytes=1000))
+    assert err.value.limit == "ingest.max_file_bytes"
