@@ -250,6 +250,8 @@ def _walk(root: Path, follow_links: bool, skipped: list[Skipped]) -> list[Path]:
                 if reason:
                     skipped.append(Skipped(p, reason))
                     continue
+                if not follow_links:
+                    continue  # os.walk does not descend it; its target, inside the tree, is walked as itself
             real = p.resolve()
             if real not in walked:
                 walked.add(real)

@@ -537,3 +537,12 @@ def test_file_size_refusal_is_a_too_large_error() -> None:
     with pytest.raises(TooLargeError) as err:
         load_bytes(b"a" * 2000, "big.txt", limits=IngestConfig(max_file_bytes=1000))
     assert err.value.limit == "ingest.max_file_bytes"
+
+
+def test_a_directory_link_inside_the_tree_does_not_hide_its_target(tmp_path: Path) -> None:
+    root = tmp_path / "years"
+    write(root, "2024/report.txt", b"x")
+    for name in ("0-latest", "latest", "zz-latest"):  # before and after the target, whatever the walk order
+        (root / name).symlink_to(root / "2024", target_is_directory=True)
+    assert rel(root, discover([root])) == ["2024/report.txt"]
+    assert scan([root]).skipped == []
