@@ -212,7 +212,8 @@ def _supported() -> str:
 
 def _check_size(size: int, name: str, max_bytes: int) -> None:
     if size > max_bytes:
-        raise TooLargeError(f"{name} is {human(size)}, over the {human(max_bytes)} limit", "ingest.max_file_bytes")
+        message = f"{name} is {human(size)}, over the {human(max_bytes)} limit (ingest.max_file_bytes)"
+        raise TooLargeError(message, "ingest.max_file_bytes")
 
 
 def _safe_name(name: str) -> str:
