@@ -1,10 +1,13 @@
 """Sentence-aware chunking with exact character offsets and section context.
 
-A document is cut into sentences (Chinese 。！？；… and their half-width forms, and
-line breaks), sentences are packed into chunks of about ``size`` characters with
-about ``overlap`` characters of whole sentences repeated, and each chunk carries the
-document title and its nearest section headings as ``context``. Context is used for
-matching (embedded and indexed with the chunk) but never enters ``text`` or offsets.
+A document is cut into sentences (Chinese 。！？；…, half-width marks used as sentence
+punctuation, and line breaks), sentences are packed into chunks of about ``size``
+characters with about ``overlap`` characters of whole sentences repeated, and each chunk
+carries the document title and its nearest section headings as ``context``. Context is
+used for matching (embedded and indexed with the chunk) but never enters ``text`` or
+offsets. A document whose body has no sentence punctuation at all (a list of short lines,
+a one-line English title page) is chunked with every line as body text, so that no
+document yields zero chunks; one that would is refused.
 """
 
 from __future__ import annotations
@@ -13,12 +16,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rag.config import ChunkerConfig
+from rag.config import ChunkerConfig, IngestConfig
+from rag.errors import InputError, TooLargeError
 from rag.types import Chunk, Document
 
-# Sentence ends: full-width and half-width forms, the ellipsis, and line breaks.
-# A half-width '.' only ends a sentence when not between digits (9.9万 stays whole).
-_SENT_END = re.compile(r"(?:[。！？；!?;]|…+|\.{3,}|(?<!\d)\.(?!\d))[”’」』）)\"']*|\n")
+_CLOSING = "”’」』）)\"'"
+# Full-width sentence marks and ellipses always end a sentence.
+_WIDE_END = re.compile(rf"(?:[。！？；]|…+|\.{{3,}})[{_CLOSING}]*")
+# A half-width mark ends one only where it is sentence punctuation (see _ascii_end).
+_ASCII_END = re.compile(rf"[.!?;][{_CLOSING}]*")
+# Han and kana: a line holding any is Chinese (or Japanese) text.
+_HAN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _OPENERS = "“‘「『《（(【"
 _CLOSERS = "”’」』》）)】"
 # Where a too-long sentence may be cut when it has no sentence end.
@@ -44,7 +52,6 @@ class Span:
     newline_after: bool = False
 
 
-_Span = Span
 
 
 def heading_level(line: str) -> int:
@@ -67,13 +74,49 @@ def heading_level(line: str) -> int:
         return 2
     if re.search(r"[。！？；，,!?;：:]$", s) or re.search(r"[。！？；!?;]", s) or len(s) < 2:
         return 0
+    if _ends_latin_sentence(s):  # "The lake is 4,718 m high."
+        return 0
     if re.fullmatch(r"[\d\W_]+", s):  # page numbers, rules, ISSN lines
         return 0
     return 3
 
 
-def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """Yield sentence spans of ``text[start:end]`` (one line), keeping quoted terms whole."""
+def _ascii_end(text: str, pos: int, start: int, end: int, chinese: bool) -> int:
+    """End of the sentence a half-width mark at ``pos`` closes, or 0 when it closes none.
+
+    On a Chinese line the mark is sentence punctuation unless it is attached to a Latin
+    word or number ("Wow! eye Taiwan", "e.g.", "3.5", "Python.org" stay inside their
+    sentence); a '.' before a digit never ends one. On a line without Han characters
+    (English) a mark ends a sentence before whitespace or the end of the line, except the
+    '.' of an initial or abbreviation ("e.g.", "U.S.", "J. Smith").
+    """
+    m = _ASCII_END.match(text, pos, end)
+    if not m:
+        return 0
+    mark, prev = text[pos], text[pos - 1] if pos > start else ""
+    if chinese:
+        attached = prev.isascii() and (prev.isalpha() or (mark == "." and prev.isdigit()))
+        before_digit = mark == "." and pos + 1 < end and text[pos + 1].isdigit()
+        return 0 if attached or before_digit else m.end()
+    if m.end() < end and not text[m.end()].isspace():
+        return 0
+    if mark == "." and prev.isalpha() and (pos - 1 == start or text[pos - 2] in " .\t("):
+        return 0
+    return m.end()
+
+
+def _ends_latin_sentence(line: str) -> bool:
+    """Whether a line without Han characters ends with a sentence mark."""
+    s = line.rstrip(_CLOSING)
+    return bool(s) and not _HAN.search(line) and _ascii_end(line, len(s) - 1, 0, len(line), False) == len(line)
+
+
+def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
+    """Yield sentence spans of ``text[start:end]`` (one line), keeping quoted terms whole.
+
+    The flag says whether the span ends at a sentence mark (else at the line's end).
+    """
+    chinese = bool(_HAN.search(text, start, end))
     depth = 0
     last = start
     pos = start
@@ -83,14 +126,17 @@ def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             depth += 1
         elif ch in _CLOSERS:
             depth = max(0, depth - 1)
-        m = _SENT_END.match(text, pos, end) if depth == 0 else None
-        if m and m.end() > pos:
-            yield last, m.end()
-            last = pos = m.end()
+        stop = 0
+        if depth == 0:
+            m = _WIDE_END.match(text, pos, end)
+            stop = m.end() if m else _ascii_end(text, pos, start, end, chinese) if ch in ".!?;" else 0
+        if stop > pos:
+            yield last, stop, True
+            last = pos = stop
             continue
         pos += 1
     if last < end:
-        yield last, end
+        yield last, end, False
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -101,9 +147,20 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def split_units(text: str) -> list[Span]:
-    """Cut text into trimmed sentence spans and heading lines, in order."""
-    units: list[_Span] = []
+def split_units(text: str, *, headings: bool = True) -> list[Span]:
+    """Cut text into trimmed sentence spans and heading lines, in order.
+
+    Args:
+        text: Any text.
+        headings: False to read every line as body text.
+    """
+    return _split(text, headings)[0]
+
+
+def _split(text: str, headings: bool) -> tuple[list[Span], bool]:
+    """Units, and whether any body sentence ends at a sentence mark."""
+    units: list[Span] = []
+    punctuated = False
     pos = 0
     for line in text.splitlines(keepends=True):
         line_start, line_end = pos, pos + len(line.rstrip("\r\n"))
@@ -111,15 +168,19 @@ def split_units(text: str) -> list[Span]:
         s, e = _trim(text, line_start, line_end)
         if s == e:
             continue
-        level = heading_level(text[s:e])
+        level = heading_level(text[s:e]) if headings else 0
         if level:
-            units.append(_Span(s, e, level, True))
+            units.append(Span(s, e, level, True))
             continue
-        sents = [_trim(text, a, b) for a, b in _sentences(text, s, e)]
-        sents = [(a, b) for a, b in sents if a < b]
+        sents = []
+        for a, b, marked in _sentences(text, s, e):
+            punctuated = punctuated or marked
+            a, b = _trim(text, a, b)
+            if a < b:
+                sents.append((a, b))
         for i, (a, b) in enumerate(sents):
-            units.append(_Span(a, b, 0, i == len(sents) - 1))
-    return units
+            units.append(Span(a, b, 0, i == len(sents) - 1))
+    return units, punctuated
 
 
 def _safe_cut(text: str, start: int, cut: int) -> int:
@@ -130,9 +191,9 @@ def _safe_cut(text: str, start: int, cut: int) -> int:
     return c if c > start + 1 else cut
 
 
-def _split_long(text: str, span: _Span, size: int) -> list[_Span]:
+def _split_long(text: str, span: Span, size: int) -> list[Span]:
     """Split a sentence longer than ``size`` at commas, else at a number-safe hard cut."""
-    out: list[_Span] = []
+    out: list[Span] = []
     start = span.start
     while span.end - start > size:
         window = text[start : start + size]
@@ -140,11 +201,11 @@ def _split_long(text: str, span: _Span, size: int) -> list[_Span]:
         cut = start + breaks[-1] if breaks else _safe_cut(text, start, start + size)
         a, b = _trim(text, start, cut)
         if a < b:
-            out.append(_Span(a, b))
+            out.append(Span(a, b))
         start = cut
     a, b = _trim(text, start, span.end)
     if a < b:
-        out.append(_Span(a, b, 0, span.newline_after))
+        out.append(Span(a, b, 0, span.newline_after))
     return out
 
 
@@ -153,10 +214,12 @@ class Chunker:
 
     Args:
         config: Size, overlap and minimum size in characters.
+        max_chunks: Refuse a document that would make more chunks (``ingest.max_chunks``).
     """
 
-    def __init__(self, config: ChunkerConfig | None = None) -> None:
+    def __init__(self, config: ChunkerConfig | None = None, max_chunks: int | None = None) -> None:
         self.config = config or ChunkerConfig()
+        self.max_chunks = max_chunks or IngestConfig().max_chunks
 
     def settings(self) -> dict[str, int]:
         """The settings that change chunk boundaries (recorded in the index manifest)."""
@@ -171,6 +234,10 @@ class Chunker:
 
         Returns:
             Chunks in document order with ``doc.text[c.start:c.end] == c.text``.
+
+        Raises:
+            TooLargeError: More than ``max_chunks`` chunks.
+            InputError: No indexable text (only whitespace).
         """
         text, size = doc.text, self.config.size
         headings: dict[int, str] = {}
@@ -178,8 +245,8 @@ class Chunker:
         # the whole document, so they stay in every chunk's context.
         front: list[str] = []
         seen_body = False
-        groups: list[tuple[list[_Span], str]] = []
-        current: list[_Span] = []
+        groups: list[tuple[list[Span], str]] = []
+        current: list[Span] = []
 
         def context() -> str:
             parts = [doc.title, *front] + [headings[k] for k in sorted(headings)]
@@ -189,7 +256,12 @@ class Chunker:
                     seen.append(p)
             return " ".join(seen)
 
-        for unit in split_units(text):
+        units, punctuated = _split(text, True)
+        if not punctuated or all(u.heading_level for u in units):
+            # Short unpunctuated lines read as headings, but a document made only of such
+            # lines (a list of figures, a title page) has no body to put under them.
+            units = _split(text, False)[0]
+        for unit in units:
             if unit.heading_level:
                 # A heading closes the running group so no chunk straddles two sections.
                 if current:
@@ -208,12 +280,19 @@ class Chunker:
             groups.append((current, context()))
 
         chunks: list[Chunk] = []
-        for units, ctx in groups:
-            for start, end in self._pack(units):
+        for spans, ctx in groups:
+            for start, end in self._pack(spans):
+                if len(chunks) == self.max_chunks:
+                    raise TooLargeError(
+                        f"refusing {doc.doc_id}: more than {self.max_chunks} chunks (limit ingest.max_chunks)",
+                        "ingest.max_chunks",
+                    )
                 chunks.append(Chunk(first_id + len(chunks), doc.doc_id, text[start:end], start, end, ctx))
+        if not chunks:
+            raise InputError(f"{doc.doc_id}: no indexable text")
         return chunks
 
-    def _pack(self, units: list[_Span]) -> Iterator[tuple[int, int]]:
+    def _pack(self, units: list[Span]) -> Iterator[tuple[int, int]]:
         """Greedy packing with whole-sentence overlap; yields (start, end) per chunk."""
         size, overlap, min_size = self.config.size, self.config.overlap, self.config.min_size
         i = 0

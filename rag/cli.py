@@ -89,15 +89,25 @@ def _run(fn: Callable[[], Any]) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories (txt, md, html, pdf, docx).")],
     rebuild: Annotated[bool, typer.Option(help="Also remove indexed documents not among PATHS.")] = False,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Follow symlinks that lead out of a directory given.")
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Add or update documents; unchanged files cost nothing."""
 
     def body() -> None:
         pipe = _pipeline(config)
+        skipped: list = []
         with _progress("embedding") as update:
-            report = pipe.ingest(paths, replace_all=rebuild, progress=update)
+            report = pipe.ingest(
+                paths, replace_all=rebuild, progress=update, follow_links=follow_links, skipped=skipped
+            )
         out.print(report.summary())
+        if skipped:
+            out.print(f"skipped {len(skipped)}:", markup=False, highlight=False)
+            for s in skipped:
+                out.print(f"  {s.path}: {s.reason}", markup=False, highlight=False)
 
     _run(body)
 

@@ -64,6 +64,24 @@ class ChunkerConfig(_Section):
     min_size: int = Field(40, ge=1)
 
 
+class IngestConfig(_Section):
+    """Limits on what one document may cost to load, counted on what is extracted, not on the file size.
+
+    ``max_unpacked_bytes`` counts the decompressed bytes actually read: the XML parts of a DOCX
+    (document and styles; headers, media and the rest are never inflated) and each decompressed
+    PDF stream. PDF work is bounded by pypdf's token budget per content stream and by the text
+    operators executed over the whole document.
+    """
+
+    max_file_bytes: int = Field(50 * 1024 * 1024, ge=1)
+    max_unpacked_bytes: int = Field(100 * 1024 * 1024, ge=1024)
+    max_chars: int = Field(1_000_000, ge=1)
+    max_chunks: int = Field(6_000, ge=1)
+    max_pdf_pages: int = Field(2_000, ge=1)
+    max_pdf_page_tokens: int = Field(200_000, ge=100)
+    max_pdf_operations: int = Field(1_000_000, ge=100)
+
+
 class IndexConfig(_Section):
     """Where the index lives and which dense engine holds the vectors.
 
@@ -157,6 +175,7 @@ class Settings(_Section):
     home: str = "${RAG_HOME}"
     corpus: str = str(DEFAULT_CORPUS)
     chunker: ChunkerConfig = Field(default_factory=ChunkerConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     index: IndexConfig = Field(default_factory=IndexConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from embeddings.errors import ModelError, UserError
 
-__all__ = ["IndexStateError", "InputError", "ModelError", "NotFoundError", "RagError"]
+__all__ = ["IndexStateError", "InputError", "ModelError", "NotFoundError", "RagError", "TooLargeError"]
 
 
 # One base for every package: embeddings (the bottom layer, which imports nothing from rag) defines it
@@ -31,3 +31,18 @@ class IndexStateError(RagError):
 
     exit_code = 3
     http_status = 503
+
+
+class TooLargeError(InputError):
+    """An input over a configured size limit (``413`` in the API).
+
+    Args:
+        message: The one line shown to the user; it names the limit.
+        limit: The config key of the limit that was exceeded, e.g. ``ingest.max_chars``.
+    """
+
+    http_status = 413
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit

@@ -4,40 +4,35 @@ One function per format, looked up by file suffix in ``_FORMATS``. Plain text an
 Markdown are kept exactly as decoded (offsets index into the file's own text); HTML,
 PDF and DOCX become their extracted text, and offsets index into that.
 
-Every failure a user can cause raises :class:`InputError` or :class:`NotFoundError`
-with a one-line message naming the file.
+What one document may cost is bounded by what it extracts (the ``ingest`` config section:
+decompressed bytes, characters, PDF pages and operations); a refusal is a
+:class:`TooLargeError` naming the limit. Every other failure a user can cause raises
+:class:`InputError` or :class:`NotFoundError` with a one-line message naming the file.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
-import io
 import os
 import re
+import stat
 import unicodedata
-import zipfile
 from collections.abc import Callable
 from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
-from rag.errors import InputError, NotFoundError
+from rag.config import IngestConfig
+from rag.errors import InputError, NotFoundError, TooLargeError
+from rag.formats import human
+from rag.formats.text import decode
 from rag.types import Document
 
-MB = 1024 * 1024
-MAX_FILE_BYTES = 50 * MB
-DOCX_MAX_UNCOMPRESSED = 200 * MB
-DOCX_MAX_RATIO = 100
-DOCX_MAX_MEMBERS = 10_000
-_LARGE_MEMBER = 10 * MB  # the ratio check only applies above this: small XML parts compress very well
+MAX_FILE_BYTES = IngestConfig().max_file_bytes
 _TITLE_CHARS = 80
 _MAX_NAME_CHARS = 200
-# Share of control bytes above which a ".txt" is really binary. Bytes < 0x20 never occur inside
-# multi-byte UTF-8, GB18030 or Big5 characters, so counting raw bytes is valid for all three.
-_MAX_CONTROL_SHARE = 0.02
-_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+# Pseudo-filesystems whose "regular files" are kernel state, never documents.
+_PSEUDO_ROOTS = ("/proc", "/sys")
 
 
 class _Parsed(NamedTuple):
@@ -48,32 +43,52 @@ class _Parsed(NamedTuple):
     encoding: str | None  # None for binary formats (pdf, docx)
 
 
-_Loader = Callable[[bytes, str], _Parsed]
+_Loader = Callable[[bytes, str, IngestConfig], _Parsed]
+
+
+class Skipped(NamedTuple):
+    """A file or directory that discovery left out, and why (shown in the ingest summary)."""
+
+    path: Path
+    reason: str
+
+
+class Discovery(NamedTuple):
+    """The files to load and what was skipped on the way."""
+
+    files: list[Path]
+    skipped: list[Skipped]
 
 
 # --------------------------------------------------------------------------- public API
 
 
-def load_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Document:
+def load_file(path: Path, *, max_bytes: int | None = None, limits: IngestConfig | None = None) -> Document:
     """Load one file from disk.
 
     Args:
         path: A file with a supported suffix (see ``SUPPORTED_SUFFIXES``).
-        max_bytes: Refuse files larger than this.
+        max_bytes: Refuse files larger than this (default ``limits.max_file_bytes``).
+        limits: What one document may extract (the ``ingest`` config section).
 
     Returns:
         The document; ``doc_id`` is the (sanitised) file name, ``source`` the path.
 
     Raises:
         NotFoundError: The file does not exist.
-        InputError: Unsupported, too large, unreadable, undecodable or empty.
+        TooLargeError: Over a limit of ``limits`` (the message names it).
+        InputError: Unsupported, unreadable, undecodable or empty.
     """
     path = Path(path)
+    limits = limits or IngestConfig()
+    max_bytes = limits.max_file_bytes if max_bytes is None else max_bytes
     if not path.exists():
         raise NotFoundError(f"no such file: {path}")
     if not path.is_file():
         # Directories, FIFOs and devices: reading a FIFO would block forever.
         raise InputError(f"{path} is not a regular file")
+    if _is_pseudo(path):
+        raise InputError(f"{path} is a file of {' or '.join(_PSEUDO_ROOTS)}, not a document")
     name = _safe_name(path.name)
     _format_for(name)  # reject an unknown suffix before reading anything
     _check_size(path.stat().st_size, name, max_bytes)
@@ -82,54 +97,71 @@ def load_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Document:
             data = f.read(max_bytes + 1)  # +1: the file may have grown since stat()
     except OSError as err:
         raise InputError(f"cannot read {path}: {err.strerror or err}") from err
-    return _load(data, name, str(path), max_bytes)
+    return _load(data, name, str(path), max_bytes, limits)
 
 
-def load_bytes(data: bytes, name: str, *, max_bytes: int = MAX_FILE_BYTES) -> Document:
+def load_bytes(data: bytes, name: str, *, max_bytes: int | None = None, limits: IngestConfig | None = None) -> Document:
     """Load an uploaded file from memory.
 
     Args:
         data: The raw file content.
         name: The client-supplied file name. Only used (after sanitising to a safe
             basename) for ``doc_id``, title fallback and format; never as a path.
-        max_bytes: Refuse uploads larger than this.
+        max_bytes: Refuse uploads larger than this (default ``limits.max_file_bytes``).
+        limits: What one document may extract (the ``ingest`` config section).
 
     Returns:
         The document; ``source`` is ``upload:<name>``.
 
     Raises:
-        InputError: Empty or unsafe name, unsupported, too large, undecodable or empty.
+        TooLargeError: Over a limit (the message names it).
+        InputError: Empty or unsafe name, unsupported, undecodable or empty.
     """
+    limits = limits or IngestConfig()
+    max_bytes = limits.max_file_bytes if max_bytes is None else max_bytes
     safe = _safe_name(name)
-    return _load(bytes(data), safe, f"upload:{safe}", max_bytes)
+    return _load(bytes(data), safe, f"upload:{safe}", max_bytes, limits)
 
 
-def discover(paths: list[Path]) -> list[Path]:
+def discover(paths: list[Path], *, follow_links: bool = False) -> list[Path]:
+    """The files of :func:`scan`, without the list of what was skipped."""
+    return scan(paths, follow_links=follow_links).files
+
+
+def scan(paths: list[Path], *, follow_links: bool = False) -> Discovery:
     """Expand files and directories into the list of documents to load.
 
     Directories are searched recursively in sorted order, skipping hidden files and
-    directories and files with unsupported suffixes. Files named explicitly must have a
-    supported suffix. Duplicates (a file also inside a named directory) are dropped.
+    directories and files with unsupported suffixes (silently), and, reported in
+    ``skipped``: symlinks whose target lies outside the directory given (unless
+    ``follow_links``), broken symlinks, and anything that is not a regular file (FIFOs,
+    devices, sockets, files of /proc and /sys; even with ``follow_links``). Files named
+    explicitly are taken as named but must have a supported suffix. Duplicates (a file
+    also inside a named directory, or reached twice through links) are dropped.
 
     Args:
         paths: Files and directories.
+        follow_links: Follow symlinks wherever they lead (directory loops are still cut).
 
     Returns:
-        The files to load, in argument order, each directory's files sorted.
+        The files to load, in argument order, each directory's files sorted, and the skipped paths.
 
     Raises:
         NotFoundError: A path does not exist.
         InputError: A named file is unsupported, or a directory holds no supported file.
     """
     found: list[Path] = []
+    skipped: list[Skipped] = []
     seen: set[Path] = set()
     for root in map(Path, paths):
         if not root.exists():
             raise NotFoundError(f"no such file or directory: {root}")
         if root.is_dir():
-            files = _walk(root)
+            here: list[Skipped] = []
+            files = _walk(root, follow_links, here)
+            skipped.extend(here)
             if not files:
-                raise InputError(f"no supported documents in {root} (supported: {_supported()})")
+                raise InputError(f"no supported documents in {root} (supported: {_supported()}){_skip_note(here)}")
         else:
             _format_for(root.name)
             files = [root]
@@ -138,19 +170,24 @@ def discover(paths: list[Path]) -> list[Path]:
             if key not in seen:
                 seen.add(key)
                 found.append(f)
-    return found
+    return Discovery(found, skipped)
 
 
 # --------------------------------------------------------------------------- shared steps
 
 
-def _load(data: bytes, name: str, source: str, max_bytes: int) -> Document:
+def _load(data: bytes, name: str, source: str, max_bytes: int, limits: IngestConfig) -> Document:
     """Dispatch raw bytes to the format function and wrap the result."""
     fmt, loader = _format_for(name)
     _check_size(len(data), name, max_bytes)
-    parsed = loader(data, name)
+    parsed = loader(data, name, limits)
     if not parsed.text.strip():
         raise InputError(f"{name} is empty")
+    if len(parsed.text) > limits.max_chars:
+        raise TooLargeError(
+            f"refusing {name}: {len(parsed.text)} characters of text (limit ingest.max_chars = {limits.max_chars})",
+            "ingest.max_chars",
+        )
     meta = {
         "format": fmt,
         "encoding": parsed.encoding,
@@ -175,11 +212,8 @@ def _supported() -> str:
 
 def _check_size(size: int, name: str, max_bytes: int) -> None:
     if size > max_bytes:
-        raise InputError(f"{name} is {_human(size)}, over the {_human(max_bytes)} limit")
-
-
-def _human(n: int) -> str:
-    return f"{n / MB:.1f} MB" if n >= MB else f"{n} bytes"
+        message = f"{name} is {human(size)}, over the {human(max_bytes)} limit (ingest.max_file_bytes)"
+        raise TooLargeError(message, "ingest.max_file_bytes")
 
 
 def _safe_name(name: str) -> str:
@@ -201,17 +235,95 @@ def _safe_name(name: str) -> str:
     return name
 
 
-def _walk(root: Path) -> list[Path]:
+def _walk(root: Path, follow_links: bool, skipped: list[Skipped]) -> list[Path]:
     """Supported, non-hidden regular files under ``root``, sorted by relative path."""
+    tree = root.resolve()
+    walked = {tree}  # real directories already entered: a link back up must not loop
     out: list[Path] = []
-    # followlinks=False: a symlink loop must not hang ingestion.
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_links):
+        keep = []
+        for d in dirnames:
+            p = Path(dirpath, d)
+            if d.startswith("."):
+                continue
+            if p.is_symlink():
+                reason = _link_problem(p, tree, follow_links)
+                if reason:
+                    skipped.append(Skipped(p, reason))
+                    continue
+                if not follow_links:
+                    continue  # os.walk does not descend it; its target, inside the tree, is walked as itself
+            real = p.resolve()
+            if real not in walked:
+                walked.add(real)
+                keep.append(d)
+        dirnames[:] = keep
         for fn in filenames:
+            if fn.startswith(".") or os.path.splitext(fn)[1].lower() not in _FORMATS:
+                continue
             p = Path(dirpath, fn)
-            if not fn.startswith(".") and os.path.splitext(fn)[1].lower() in _FORMATS and p.is_file():
+            reason = _link_problem(p, tree, follow_links) if p.is_symlink() else None
+            reason = reason or _special_problem(p)
+            if reason:
+                skipped.append(Skipped(p, reason))
+            else:
                 out.append(p)
     return sorted(out, key=lambda p: p.relative_to(root).parts)
+
+
+def _link_problem(link: Path, tree: Path, follow_links: bool) -> str | None:
+    """Why a symlink under ``tree`` is not followed, or None when it may be."""
+    if not link.exists():
+        return "broken symlink"
+    if follow_links:
+        return None
+    target = link.resolve()
+    if not target.is_relative_to(tree):
+        return f"symlink to {target}, outside {tree} (use --follow-links to follow)"
+    return None
+
+
+def _special_problem(path: Path) -> str | None:
+    """Why a path is not a document file, or None for a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        return f"cannot read: {err.strerror or err}"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (FIFO, device or socket)"
+    if _is_pseudo(path):
+        return f"a file of {' or '.join(_PSEUDO_ROOTS)}, not a document"
+    return None
+
+
+def _is_pseudo(path: Path) -> bool:
+    """Whether a file lives on /proc or /sys (its size is 0 but reading it returns kernel state)."""
+    real = path.resolve()
+    if any(real.is_relative_to(root) for root in _PSEUDO_ROOTS):
+        return True
+    try:
+        return path.stat().st_dev in _pseudo_devices()
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def _pseudo_devices() -> frozenset[int]:
+    """Device ids of the /proc and /sys mounts (the same filesystems mounted elsewhere share them)."""
+    devices = set()
+    for root in _PSEUDO_ROOTS:
+        try:
+            devices.add(os.stat(root).st_dev)
+        except OSError:
+            continue
+    return frozenset(devices)
+
+
+def _skip_note(skipped: list[Skipped]) -> str:
+    if not skipped:
+        return ""
+    shown = "; ".join(f"{s.path.name}: {s.reason}" for s in skipped[:3])
+    return f"; skipped {len(skipped)}: {shown}{' ...' if len(skipped) > 3 else ''}"
 
 
 def _first_line(text: str) -> str:
@@ -226,240 +338,39 @@ def _clip(s: str) -> str:
     return s if len(s) <= _TITLE_CHARS else s[: _TITLE_CHARS - 1] + "…"
 
 
-# --------------------------------------------------------------------------- text decoding
-
-
-def _decode(data: bytes, name: str) -> tuple[str, str]:
-    """Decode text bytes: UTF-8 (BOM stripped), else GB18030 or Big5; never rewrites newlines.
-
-    Returns:
-        (text, encoding name).
-    """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError(f"{name} is UTF-16 encoded; save it as UTF-8")
-    if b"\x00" in data or _control_share(data) > _MAX_CONTROL_SHARE:
-        raise InputError(f"{name} is not a text file")
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    candidates: list[tuple[str, str]] = []
-    for enc in ("gb18030", "big5"):
-        try:
-            candidates.append((data.decode(enc), enc))
-        except UnicodeDecodeError:
-            continue
-    if not candidates:
-        raise InputError(f"cannot decode {name}: it is not UTF-8, GB18030 or Big5 text")
-    # Big5 bytes nearly always also decode as GB18030 (into nonsense), so the order alone
-    # cannot decide: prefer the reading made of common characters; ties go to GB18030.
-    return max(candidates, key=lambda c: _common_share(c[0]))
-
-
-def _control_share(data: bytes) -> float:
-    sample = data[: 64 * 1024]
-    if not sample:
-        return 0.0
-    bad = sum(1 for b in sample if (b < 0x20 and b not in _TEXT_CONTROLS) or b == 0x7F)
-    return bad / len(sample)
-
-
-def _common_share(text: str) -> float:
-    """Share of non-ASCII characters that are common Chinese characters or CJK punctuation."""
-    common = _common_chars()
-    sample = [c for c in text[:200_000] if ord(c) > 0x7F and not c.isspace()][:20_000]
-    if not sample:
-        return 1.0
-    good = sum(1 for c in sample if c in common or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
-    return good / len(sample)
-
-
-@lru_cache(maxsize=1)
-def _common_chars() -> frozenset[str]:
-    """GB2312 level-1 plus Big5 level-1 characters: the ~7,000 frequent simplified and traditional."""
-    chars: set[str] = set()
-    big5_trails = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
-    tables = (("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF)), ("big5", range(0xA4, 0xC7), big5_trails))
-    for enc, leads, trail_bytes in tables:
-        for lead in leads:
-            for trail in trail_bytes:
-                try:
-                    chars.add(bytes((lead, trail)).decode(enc))
-                except UnicodeDecodeError:
-                    continue
-    return frozenset(chars)
-
-
 # --------------------------------------------------------------------------- formats
 
 
-def _load_text(data: bytes, name: str) -> _Parsed:
-    text, enc = _decode(data, name)
+def _load_text(data: bytes, name: str, limits: IngestConfig) -> _Parsed:
+    text, enc = decode(data, name)
     return _Parsed(text, _first_line(text), enc)
 
 
-def _load_markdown(data: bytes, name: str) -> _Parsed:
-    text, enc = _decode(data, name)
+def _load_markdown(data: bytes, name: str, limits: IngestConfig) -> _Parsed:
+    text, enc = decode(data, name)
     return _Parsed(text, _first_line(text).lstrip("#").strip(), enc)
 
 
-class _HTMLText(HTMLParser):
-    """Collects visible text; block elements become line breaks."""
+def _load_html(data: bytes, name: str, limits: IngestConfig) -> _Parsed:
+    from rag.formats.html import extract_html  # imported lazily: only HTML ingestion needs it
 
-    # Not "head": its end tag is optional, and an unclosed skip would swallow the page.
-    SKIP = frozenset({"script", "style", "noscript", "template", "title"})
-    BLOCK = frozenset(
-        {
-            *("address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div"),
-            *("dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3"),
-            *("h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section"),
-            *("summary", "table", "td", "th", "tr", "ul"),
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)  # entities are unescaped in handle_data
-        self.parts: list[str] = []
-        self.skip = 0
-        self.pre = 0
-        self.title = ""
-        self.h1 = ""
-        self._in: list[str] = []  # "title"/"h1" while inside one
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skip += 1
-        if tag in ("title", "h1"):
-            self._in.append(tag)
-        if tag == "pre":
-            self.pre += 1
-        if tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # <br/>, <hr/>: a break but never an open element (self-closing <script/> must not skip).
-        if tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and self.skip:
-            self.skip -= 1
-        if self._in and self._in[-1] == tag:
-            self._in.pop()
-        if tag == "pre" and self.pre:
-            self.pre -= 1
-        if tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if "title" in self._in and not self.title:
-            self.title = data.strip()
-        elif "h1" in self._in:
-            self.h1 += data
-        if self.skip:
-            return
-        # Outside <pre>, runs of HTML whitespace render as one space (a source line break is
-        # not a break). Only ASCII whitespace: &nbsp; and the ideographic space are content.
-        self.parts.append(data if self.pre else re.sub(r"[ \t\n\r\f]+", " ", data))
-
-    def text(self) -> str:
-        lines = [line.strip() for line in "".join(self.parts).split("\n")]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    raw, enc = decode(data, name)
+    text, title = extract_html(raw)
+    return _Parsed(text, title, enc)
 
 
-def _load_html(data: bytes, name: str) -> _Parsed:
-    raw, enc = _decode(data, name)
-    parser = _HTMLText()
-    parser.feed(raw)
-    parser.close()
-    return _Parsed(parser.text(), parser.title or parser.h1.strip(), enc)
+def _load_pdf(data: bytes, name: str, limits: IngestConfig) -> _Parsed:
+    from rag.formats.pdf import extract_pdf  # imported lazily: pypdf is only needed for PDFs
+
+    text, title = extract_pdf(data, name, limits)
+    return _Parsed(text, title, None)
 
 
-def _load_pdf(data: bytes, name: str) -> _Parsed:
-    from pypdf import PasswordType, PdfReader  # imported lazily: only PDF ingestion needs it
+def _load_docx(data: bytes, name: str, limits: IngestConfig) -> _Parsed:
+    from rag.formats.docx import extract_docx  # imported lazily: only DOCX ingestion needs it
 
-    # Third-party parsers raise many exception types on malformed input; every one of them
-    # means "this PDF is unreadable", so they are all reported as one InputError.
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise InputError(f"{name} is password-protected")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        meta_title = reader.metadata.title if reader.metadata else None
-    except InputError:
-        raise
-    except Exception as err:
-        raise InputError(f"cannot read PDF {name}: {_why(err)}") from err
-    text = "\n\n".join(p.strip("\n") for p in pages)
-    if not text.strip():
-        raise InputError(f"{name}: no extractable text (scanned PDF?)")
-    return _Parsed(text, str(meta_title or "").strip(), None)
-
-
-def _check_zip(data: bytes, name: str) -> None:
-    """Refuse zip bombs before a parser inflates anything.
-
-    The declared sizes can be trusted: ``zipfile`` never returns more than a member's
-    declared ``file_size`` (and fails its CRC check if the data is longer).
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-        raise InputError(f"cannot read DOCX {name}: not a valid zip file ({_why(err)})") from err
-    if len(infos) > DOCX_MAX_MEMBERS:
-        raise InputError(f"refusing {name}: {len(infos)} zip members (limit {DOCX_MAX_MEMBERS})")
-    total = sum(i.file_size for i in infos)
-    if total > DOCX_MAX_UNCOMPRESSED:
-        raise InputError(f"refusing {name}: it would unpack to {_human(total)} (limit {_human(DOCX_MAX_UNCOMPRESSED)})")
-    for i in infos:
-        if i.file_size > _LARGE_MEMBER and i.file_size / max(i.compress_size, 1) > DOCX_MAX_RATIO:
-            raise InputError(f"refusing {name}: member {i.filename} is compressed more than {DOCX_MAX_RATIO}:1")
-
-
-def _load_docx(data: bytes, name: str) -> _Parsed:
-    _check_zip(data, name)
-    import docx  # imported lazily: only DOCX ingestion needs it
-
-    lines: list[str] = []
-    headings: list[str] = []
-    try:
-        _docx_blocks(docx.Document(io.BytesIO(data)), lines, headings)
-    except Exception as err:  # see _load_pdf: any parser failure means an unreadable file
-        raise InputError(f"cannot read DOCX {name}: {_why(err)}") from err
-    return _Parsed("\n".join(lines), headings[0] if headings else "", None)
-
-
-def _docx_blocks(container: object, lines: list[str], headings: list[str]) -> None:
-    """Append paragraph and table-cell text in document order (tables recursively)."""
-    from docx.table import Table
-
-    for block in container.iter_inner_content():  # type: ignore[attr-defined]
-        if isinstance(block, Table):
-            for row in block.rows:
-                seen: set[int] = set()
-                for cell in row.cells:
-                    # A merged cell is returned once per grid column it spans.
-                    if id(cell._tc) not in seen:
-                        seen.add(id(cell._tc))
-                        _docx_blocks(cell, lines, headings)
-            continue
-        lines.append(block.text)
-        style = block.style.name if block.style is not None else ""
-        if block.text.strip() and (style.startswith("Heading") or style == "Title"):
-            headings.append(block.text.strip())
-
-
-def _why(err: Exception) -> str:
-    """The first line of an exception message, or its type when it has none."""
-    msg = str(err).strip().splitlines()
-    return msg[0][:200] if msg else type(err).__name__
+    text, title = extract_docx(data, name, limits)
+    return _Parsed(text, title, None)
 
 
 _FORMATS: dict[str, tuple[str, _Loader]] = {

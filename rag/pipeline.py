@@ -18,7 +18,7 @@ from rag.errors import InputError, NotFoundError
 from rag.headings import Headings
 from rag.indexdir import IndexDirectory, IngestReport
 from rag.indexdir.manifest import MANIFEST, read_manifest
-from rag.loaders import discover, load_bytes, load_file
+from rag.loaders import Skipped, load_bytes, load_file, scan
 from rag.question import validate_question
 from rag.retrieval import HybridRetriever, build_retriever
 from rag.retrieval.rerank import Reranker, make_reranker
@@ -76,7 +76,7 @@ class Pipeline:
         return IndexDirectory(
             self.settings.index_dir,
             self.embedder,
-            Chunker(self.settings.chunker),
+            Chunker(self.settings.chunker, max_chunks=self.settings.ingest.max_chunks),
             self.settings.index,
             load_derived=load_derived,
         )
@@ -130,22 +130,34 @@ class Pipeline:
             raise NotFoundError(f"the index is empty and the corpus {corpus} does not exist: run `rag ingest PATH`")
         return self.ingest([corpus], progress=progress)
 
-    def ingest(self, paths: list[Path], *, replace_all: bool = False, progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self,
+        paths: list[Path],
+        *,
+        replace_all: bool = False,
+        progress: Progress | None = None,
+        follow_links: bool = False,
+        skipped: list[Skipped] | None = None,
+    ) -> IngestReport:
         """Load and ingest files and directories (all are validated before anything is written).
 
         Args:
             paths: Files and directories (searched recursively for supported formats).
             replace_all: Also remove stored documents that are not among these files.
             progress: Called with (done, total) chunks while embedding.
+            follow_links: Follow symlinks that lead out of a directory given (see ``rag.loaders.scan``).
+            skipped: Filled with the paths discovery left out and why.
         """
-        files = discover(paths)
-        docs = [load_file(p) for p in files]
+        found = scan(paths, follow_links=follow_links)
+        if skipped is not None:
+            skipped.extend(found.skipped)
+        docs = [load_file(p, limits=self.settings.ingest) for p in found.files]
         self._check_unique(docs)
         return self.index.ingest(docs, replace_all=replace_all, progress=progress)
 
     def ingest_bytes(self, data: bytes, name: str) -> IngestReport:
         """Ingest one uploaded file; ``name`` is used as its id, never as a path."""
-        return self.index.ingest([load_bytes(data, name)])
+        return self.index.ingest([load_bytes(data, name, limits=self.settings.ingest)])
 
     def delete(self, doc_id: str) -> None:
         """Delete a document. Raises NotFoundError when it is not in the index."""

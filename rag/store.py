@@ -68,12 +68,15 @@ class Store:
         self._writer.executescript(SCHEMA)
         self._local = threading.local()
         self._docs: dict[str, tuple[str, Document]] = {}  # doc_id -> (sha256, document)
+        self._removed = False  # the open transaction deleted or replaced text
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
+        # Deleted text is overwritten with zeros, not left in free pages of the file.
+        db.execute("PRAGMA secure_delete = ON")
         return db
 
     @property
@@ -106,8 +109,19 @@ class Store:
             raise
         else:
             self._writer.execute("COMMIT")
+            if self._removed:
+                self._checkpoint()
         finally:
             self._local.in_tx = False
+            self._removed = False
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database and empty it, so removed text leaves the -wal file too.
+
+        A reader in the middle of a read makes the checkpoint partial (SQLite reports busy,
+        it does not fail); the next write's checkpoint completes it.
+        """
+        self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
     def generation(self) -> int:
         """How many write transactions have committed (0 for a new store)."""
@@ -126,6 +140,7 @@ class Store:
 
     def put_document(self, doc: Document, sha256: str, chunks: list[Chunk], chunk_tokens: list[list[str]]) -> None:
         """Insert or replace a document and its chunks (call inside ``transaction``)."""
+        self._removed = self._removed or self.document_sha(doc.doc_id) is not None
         self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc.doc_id,))
         self._db.execute(
             "INSERT INTO documents(doc_id, title, source, sha256, text, meta) VALUES (?,?,?,?,?,?)",
@@ -148,7 +163,8 @@ class Store:
     def delete_document(self, doc_id: str) -> list[int]:
         """Delete a document (inside ``transaction``). Returns the ids of its removed chunks."""
         ids = self.chunk_ids(doc_id)
-        self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+        if self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,)).rowcount:
+            self._removed = True
         return ids
 
     def chunk_ids(self, doc_id: str) -> list[int]:

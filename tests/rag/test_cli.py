@@ -125,3 +125,22 @@ def test_bad_config_is_one_line(tmp_path: Path) -> None:
     cfg.write_text("retrieval: {top_k: -3}\n", encoding="utf-8")
     result = run("search", "昌都", "--config", str(cfg))
     assert result.exit_code == 2 and "retrieval.top_k" in result.stderr
+
+
+def test_ingest_reports_links_leaving_the_tree_and_follows_them_on_request(config: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "linked"
+    docs.mkdir()
+    (docs / "own.md").write_text("那曲新建学校12所。\n", encoding="utf-8")
+    secret = tmp_path / "private" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("不该被收录的私人文本。\n", encoding="utf-8")
+    (docs / "passwd.txt").symlink_to(secret)
+    result = run("ingest", str(docs), "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert "skipped 1:" in result.stdout and f"passwd.txt: symlink to {secret}, outside" in result.stdout
+    listed = json.loads(run("documents", "list", "--json", "--config", str(config)).stdout)
+    assert [d["doc_id"] for d in listed] == ["own.md"]
+    followed = run("ingest", str(docs), "--follow-links", "--config", str(config))
+    assert followed.exit_code == 0 and "skipped" not in followed.stdout
+    listed = json.loads(run("documents", "list", "--json", "--config", str(config)).stdout)
+    assert [d["doc_id"] for d in listed] == ["own.md", "passwd.txt"]

@@ -59,3 +59,35 @@ def test_all_chunk_ids_and_has_documents(tmp_path: Path) -> None:
         store.delete_document("a")
         store.delete_document("b")
     assert store.all_chunk_ids() == [] and not store.has_documents()
+
+
+MARKER = "独一无二的标记XQ7Z-marker"
+
+
+def stored_bytes(path: Path) -> bytes:
+    """The main database file and its write-ahead log as they are on disk."""
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_deleted_text_leaves_neither_the_database_nor_its_wal(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    text = f"第一段正文。{MARKER}在这里出现。" * 50  # long enough for overflow pages
+    with store.transaction():
+        store.put_document(Document("d", "t", text, "d"), "sha", [Chunk(0, "d", text[:20], 0, 20)], [[MARKER]])
+    put(store, Document("keep", "t", "另一份文件的内容", "keep"), "k", 1)
+    assert MARKER.encode() in stored_bytes(path)  # the test can fail: the text is on disk now
+    with store.transaction():
+        store.delete_document("d")
+    assert MARKER.encode() not in stored_bytes(path)
+    assert store.document("keep") is not None and store.document("d") is None
+
+
+def test_replaced_text_leaves_the_files_too(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    put(store, Document("d", "t", f"旧版本{MARKER}" * 20, "d"), "old", 0)
+    put(store, Document("d", "t", "新版本的内容" * 20, "d"), "new", 1)
+    assert MARKER.encode() not in stored_bytes(path)
+    assert store.document("d").text.startswith("新版本")
