@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,8 +54,9 @@ def prepare_home(config: str | None, corpus: str | None, tmp: Path) -> Path:
     if settings.models_dir.exists():
         (home / "models").symlink_to(settings.models_dir.resolve())
     cache = settings.home_dir / "cache" / "embeddings.sqlite"
-    if cache.exists():
-        shutil.copy2(cache, home / "cache" / "embeddings.sqlite")
+    if cache.exists():  # SQLite's backup: a consistent copy, the WAL included
+        with sqlite3.connect(cache) as src, sqlite3.connect(home / "cache" / "embeddings.sqlite") as dst:
+            src.backup(dst)
     data = settings.model_dump()
     data.update(home=str(home), corpus=str(Path(corpus).resolve()) if corpus else settings.corpus)
     data["index"]["dir"] = str(home / "index")
