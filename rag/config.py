@@ -150,13 +150,17 @@ class AnswererConfig(_Section):
 
 
 class ServiceConfig(_Section):
-    """The chat API (``rag serve``): keys and limits.
+    """The chat API (``rag serve``): keys, limits and what requests it trusts.
 
-    ``RAG_API_KEYS`` (comma-separated) adds keys at run time. With no key at all the
-    server only binds to loopback addresses.
+    ``RAG_API_KEYS`` / ``RAG_ADMIN_KEYS`` (comma-separated) add keys at run time. With no key at all the
+    server only binds to loopback addresses and only answers requests addressed to a loopback name.
     """
 
     api_keys: list[str] = Field(default_factory=list)
+    # Keys that may also replace or delete documents other keys (or the configured corpus) added.
+    admin_keys: list[str] = Field(default_factory=list)
+    # Shorter keys are refused at startup: a short key can be guessed.
+    min_key_chars: int = Field(16, ge=1)
     model_id: str = "rag-zh"
     # Deprecated: the one limit is retrieval.max_question_chars (the pipeline enforces it for the CLI and the
     # API alike). Accepted here for old configs and left out of dumps; Settings copies the one value in.
@@ -167,6 +171,19 @@ class ServiceConfig(_Section):
     # Per API key (per client address when no keys are configured); 0 turns the limit off.
     requests_per_minute: int = Field(120, ge=0)
     cors_origins: list[str] = Field(default_factory=list)
+    # Host names (``name`` or ``name:port``, ``*`` for any) requests may be addressed to besides the
+    # loopback names; without keys and with this empty, only loopback names (DNS rebinding).
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # Proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips); empty: none.
+    forwarded_allow_ips: list[str] = Field(default_factory=list)
+    # Wrong keys per client address a minute before it gets 429; 0 turns the limit off.
+    failed_auth_per_minute: int = Field(10, ge=0)
+    # Writes (uploads, deletes) waiting for the one writer thread; more get 429 with Retry-After.
+    write_queue_size: int = Field(8, ge=1)
+    # Seconds a client may take to send a request's headers (slow-header clients are cut off).
+    header_timeout: float = Field(10.0, gt=0)
+    # Serve /docs and /redoc (their scripts come from a CDN: off by default; /openapi.json is always served).
+    docs: bool = False
 
 
 class Settings(_Section):

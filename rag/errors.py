@@ -26,6 +26,20 @@ class NotFoundError(RagError):
     http_status = 404
 
 
+class ConflictError(RagError):
+    """A write would silently replace something (an upload under an existing document id)."""
+
+    exit_code = 2
+    http_status = 409
+
+
+class ForbiddenError(RagError):
+    """The caller may not change this (a document another key or the configured corpus added)."""
+
+    exit_code = 2
+    http_status = 403
+
+
 class IndexStateError(RagError):
     """The index directory is missing, corrupt or built with another embedder."""
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace as replace_field
 from pathlib import Path
 
 from embeddings.base import Embedder
 from rag.answer.base import Answerer
 from rag.chunking import Chunker
 from rag.config import Settings, load_settings
-from rag.errors import InputError, NotFoundError
+from rag.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from rag.headings import Headings
 from rag.indexdir import IndexDirectory, IngestReport
 from rag.indexdir.manifest import MANIFEST, read_manifest
@@ -22,7 +23,7 @@ from rag.loaders import Skipped, load_bytes, load_file, scan
 from rag.question import validate_question
 from rag.retrieval import HybridRetriever, build_retriever
 from rag.retrieval.rerank import Reranker, make_reranker
-from rag.store import DocumentInfo
+from rag.store import CORPUS_OWNER, DocumentInfo
 from rag.types import Answer, Document, Hit
 
 Progress = Callable[[int, int], None]
@@ -155,14 +156,52 @@ class Pipeline:
         self._check_unique(docs)
         return self.index.ingest(docs, replace_all=replace_all, progress=progress)
 
-    def ingest_bytes(self, data: bytes, name: str) -> IngestReport:
-        """Ingest one uploaded file; ``name`` is used as its id, never as a path."""
-        return self.index.ingest([load_bytes(data, name, limits=self.settings.ingest)])
+    def ingest_bytes(
+        self, data: bytes, name: str, owner: str | None = None, replace: bool = False, admin: bool = False
+    ) -> IngestReport:
+        """Ingest one uploaded file; ``name`` is used as its id, never as a path.
 
-    def delete(self, doc_id: str) -> None:
-        """Delete a document. Raises NotFoundError when it is not in the index."""
+        Args:
+            data: The file's bytes.
+            name: The client's file name (the document id).
+            owner: Who adds it (recorded with it); None: the operator, unchecked and recorded as the corpus's.
+            replace: Whether an existing document of that id may be replaced (checked only with an owner).
+            admin: The owner may replace documents others added, and the corpus's.
+
+        Raises:
+            ConflictError: The id exists and ``replace`` is false.
+            ForbiddenError: The id exists and belongs to someone else.
+        """
+        doc = load_bytes(data, name, limits=self.settings.ingest)
+        if owner is not None:
+            self._check_change(doc.doc_id, owner, admin, replace)
+            doc = replace_field(doc, meta={**doc.meta, "owner": owner})
+        return self.index.ingest([doc])
+
+    def delete(self, doc_id: str, owner: str | None = None, admin: bool = False) -> None:
+        """Delete a document (only its owner or an admin, when ``owner`` is given).
+
+        Raises:
+            NotFoundError: It is not in the index.
+            ForbiddenError: It belongs to someone else.
+        """
+        if owner is not None:
+            self._check_change(doc_id, owner, admin, True)
         if not self.index.delete(doc_id):
             raise NotFoundError(f"no document '{doc_id}' in the index")
+
+    def _check_change(self, doc_id: str, owner: str, admin: bool, replace: bool) -> None:
+        # Check-then-write is race-free only among callers that serialise their writes (the service's one
+        # writer thread); a concurrent `rag ingest` can only add corpus documents, which stay protected.
+        current = self.index.store.document_owner(doc_id)
+        if current is None:
+            return
+        if not replace:
+            raise ConflictError(f"a document '{doc_id}' already exists: ask to replace it (replace=true)")
+        if current == CORPUS_OWNER and not admin:
+            raise ForbiddenError(f"'{doc_id}' belongs to the configured corpus: only an admin key may change it")
+        if current != owner and not admin:
+            raise ForbiddenError(f"'{doc_id}' was added by another key: only that key or an admin key may change it")
 
     def repair(self, progress: Progress | None = None) -> int:
         """Rebuild the derived indexes from the store; works on an index too damaged to open."""

@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS documents (
     source TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     text TEXT NOT NULL,
-    meta TEXT NOT NULL DEFAULT '{}'
+    meta TEXT NOT NULL DEFAULT '{}',
+    owner TEXT NOT NULL DEFAULT 'corpus'
 );
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id INTEGER PRIMARY KEY,
@@ -39,6 +40,12 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
+# Who added a document: ``corpus`` (the configured corpus, ``rag ingest``), ``local`` (the API without
+# keys) or ``key:<digest prefix>`` (an API key, never the key itself). Rows stored before owners were
+# recorded count as the corpus's: only an admin may change them through the API.
+CORPUS_OWNER = "corpus"
+_OWNER_COLUMN = f"ALTER TABLE documents ADD COLUMN owner TEXT NOT NULL DEFAULT '{CORPUS_OWNER}'"
+
 
 @dataclass(frozen=True)
 class DocumentInfo:
@@ -50,6 +57,7 @@ class DocumentInfo:
     sha256: str
     chars: int
     chunks: int
+    owner: str = CORPUS_OWNER
 
 
 class Store:
@@ -66,9 +74,16 @@ class Store:
         self._writer = self._connect()
         os.chmod(path, 0o600)  # people's documents: owner only (SQLite gives its -wal/-shm files the same mode)
         self._writer.executescript(SCHEMA)
+        self._migrate()
         self._local = threading.local()
         self._docs: dict[str, tuple[str, Document]] = {}  # doc_id -> (sha256, document)
         self._removed = False  # the open transaction deleted or replaced text
+
+    def _migrate(self) -> None:
+        """Bring a store made by an earlier version up to this schema (idempotent)."""
+        columns = {row[1] for row in self._writer.execute("PRAGMA table_info(documents)")}
+        if "owner" not in columns:
+            self._writer.execute(_OWNER_COLUMN)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
@@ -138,13 +153,23 @@ class Store:
         row = self._db.execute("SELECT sha256 FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else None
 
+    def document_owner(self, doc_id: str) -> str | None:
+        """Who added a document (see ``CORPUS_OWNER``), None when it is not stored."""
+        row = self._db.execute("SELECT owner FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
     def put_document(self, doc: Document, sha256: str, chunks: list[Chunk], chunk_tokens: list[list[str]]) -> None:
-        """Insert or replace a document and its chunks (call inside ``transaction``)."""
+        """Insert or replace a document and its chunks (call inside ``transaction``).
+
+        ``doc.meta["owner"]`` (default ``CORPUS_OWNER``) goes to the owner column, not into ``meta``.
+        """
         self._removed = self._removed or self.document_sha(doc.doc_id) is not None
+        meta = dict(doc.meta)
+        owner = str(meta.pop("owner", CORPUS_OWNER))
         self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc.doc_id,))
         self._db.execute(
-            "INSERT INTO documents(doc_id, title, source, sha256, text, meta) VALUES (?,?,?,?,?,?)",
-            (doc.doc_id, doc.title, doc.source, sha256, doc.text, json.dumps(doc.meta, ensure_ascii=False)),
+            "INSERT INTO documents(doc_id, title, source, sha256, text, meta, owner) VALUES (?,?,?,?,?,?,?)",
+            (doc.doc_id, doc.title, doc.source, sha256, doc.text, json.dumps(meta, ensure_ascii=False), owner),
         )
         self._db.executemany(
             'INSERT INTO chunks(chunk_id, doc_id, ord, start, "end", context, tokens) VALUES (?,?,?,?,?,?,?)',
@@ -173,7 +198,7 @@ class Store:
     def documents(self) -> list[DocumentInfo]:
         rows = self._db.execute(
             "SELECT d.doc_id, d.title, d.source, d.sha256, length(d.text), "
-            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id=d.doc_id) FROM documents d ORDER BY d.doc_id"
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id=d.doc_id), d.owner FROM documents d ORDER BY d.doc_id"
         )
         return [DocumentInfo(*r) for r in rows]
 

@@ -1,7 +1,9 @@
 """The FastAPI app factory: one pipeline, the routes, errors in OpenAI's shape, keys and limits.
 
-Middleware order, outermost first: metrics → CORS → auth and rate limit (``/v1``) → body size limit →
-routes. Auth runs before any body is read, so a caller without a key learns nothing else.
+Middleware order, outermost first: metrics → security headers → Host/Origin check → CORS → auth and
+rate limit (``/v1``) → body size limit → routes. Auth runs before any body is read, so a caller without
+a key learns nothing else; the Host/Origin check runs before CORS, so another site's page is refused
+(403) even on a simple request that needs no preflight.
 """
 
 from __future__ import annotations
@@ -12,15 +14,22 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 
 from rag.config import Settings, load_settings
 from rag.pipeline import Pipeline
 from service.errors import install_error_handlers
+from service.headers import SecurityHeadersMiddleware, page_csp
 from service.limits import BodyLimitMiddleware
 from service.metrics import Metrics, MetricsMiddleware
+from service.origins import HostOriginMiddleware
 from service.routes import chat, documents, ops
-from service.security import AuthMiddleware, KeyRing, RateLimiter, resolve_keys
+from service.security import ENV_ADMIN_KEYS, AuthMiddleware, KeyRing, RateLimiter, check_key_lengths, resolve_keys
 from service.state import ServiceState
+
+# Where FastAPI's Swagger page loads its script and style from (only with ``service.docs``).
+_DOCS_CDN = "https://cdn.jsdelivr.net"
 
 # Multipart framing around an uploaded file (boundaries, part headers) on top of the file limit.
 _MULTIPART_SLACK = 64 * 1024
@@ -50,10 +59,15 @@ def create_app(
 
     Returns:
         The FastAPI app; its ``state.service`` holds the shared :class:`ServiceState`.
+
+    Raises:
+        InputError: An API key is shorter than ``service.min_key_chars``.
     """
     if pipeline is None:
         pipeline = Pipeline(settings or load_settings(config))
     cfg = pipeline.settings.service
+    api_keys, admin_keys = resolve_keys(cfg.api_keys), resolve_keys(cfg.admin_keys, variable=ENV_ADMIN_KEYS)
+    check_key_lengths(api_keys + admin_keys, cfg.min_key_chars)
     # Index size is read at scrape time, and only once loaded: before that the index is being opened.
     # (``state`` is looked up when the lambda runs, by which time it is assigned.)
     metrics = Metrics(lambda: state.counts() if state.ready.is_set() else None)
@@ -66,13 +80,24 @@ def create_app(
         else:
             state.load()
         yield
+        state.writes.close()
 
-    app = FastAPI(title="rag-zh", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # FastAPI's own /docs and /redoc load their scripts from a CDN (unpinned, and not at all offline).
+    app = FastAPI(
+        title="rag-zh", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.service = state
     install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(chat.router)
     app.include_router(documents.router)
+    if cfg.docs:
+
+        @app.get("/docs", include_in_schema=False)
+        async def docs() -> HTMLResponse:
+            page = get_swagger_ui_html(openapi_url=app.openapi_url, title="rag-zh API")
+            html = page.body.decode("utf-8")
+            return HTMLResponse(html, headers={"Content-Security-Policy": page_csp(html, _DOCS_CDN)})
 
     upload_limit = cfg.max_upload_bytes + _MULTIPART_SLACK
 
@@ -81,11 +106,19 @@ def create_app(
 
     # add_middleware wraps: the last added is outermost.
     app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
-    keys, limiter = KeyRing(resolve_keys(cfg.api_keys)), RateLimiter(cfg.requests_per_minute)
-    app.add_middleware(AuthMiddleware, keys=keys, limiter=limiter)
+    keys = KeyRing(api_keys, admin_keys)
+    limiter, failures = RateLimiter(cfg.requests_per_minute), RateLimiter(cfg.failed_auth_per_minute)
+    app.add_middleware(AuthMiddleware, keys=keys, limiter=limiter, failures=failures)
     if cfg.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=cfg.cors_origins, allow_methods=["*"], allow_headers=["*"], max_age=600
         )
+    app.add_middleware(
+        HostOriginMiddleware,
+        allowed_hosts=cfg.allowed_hosts,
+        cors_origins=cfg.cors_origins,
+        check_host=not keys.enabled or bool(cfg.allowed_hosts),
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

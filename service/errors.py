@@ -22,6 +22,15 @@ log = logging.getLogger("service")
 _TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error"}
 # The ``code`` of an error raised without one (Starlette's own HTTPExceptions).
 _DEFAULT_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+# The ``code`` of a RagError by its status, when the error class names none.
+_RAG_CODES = {
+    400: "invalid_input",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    413: "too_large",
+    503: "unavailable",
+}
 
 
 class APIError(StarletteHTTPException):
@@ -124,8 +133,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RagError)
     async def _rag(_: Request, exc: RagError) -> JSONResponse:
-        code = {400: "invalid_input", 404: "not_found", 503: "unavailable"}.get(exc.http_status)
-        return error_response(exc.http_status, str(exc), code)
+        # The status comes from the error class (``http_status``): an over-limit InputError subclass
+        # that says 413 is answered 413, a ConflictError 409, without a case here for each.
+        status = exc.http_status
+        code = getattr(exc, "code", None) or _RAG_CODES.get(status) or error_type(status)
+        return error_response(status, str(exc), code)
 
     @app.exception_handler(ConfigError)
     async def _config(_: Request, exc: ConfigError) -> JSONResponse:

@@ -133,9 +133,10 @@ class DocumentOut(BaseModel):
 
     doc_id: str
     title: str
-    source: str
+    source: str = Field(description="Where it came from: a path relative to the corpus, or upload:<name>")
     chars: int
     chunks: int
+    owner: str = Field(description="Who added it: corpus, local (no keys) or key:<key id>")
 
 
 class DocumentList(BaseModel):

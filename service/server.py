@@ -1,12 +1,45 @@
-"""``rag serve``: run the app under uvicorn, refusing a non-loopback bind without API keys."""
+"""``rag serve``: run the app under uvicorn, refusing a non-loopback bind without API keys.
+
+uvicorn's defaults are changed where they trust too much or wait too long: proxy headers
+(``X-Forwarded-For``) are believed only from ``service.forwarded_allow_ips`` (uvicorn trusts 127.0.0.1
+by default, so any local client could claim any address past the per-address limits), and a request's
+headers must arrive within ``service.header_timeout`` seconds (``service/protocol.py``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from rag.config import Settings, load_settings
+from rag.config import ServiceConfig, Settings, load_settings
 from rag.errors import InputError
+from service.protocol import protocol_with_header_timeout
 from service.security import ENV_KEYS, is_loopback, resolve_keys
+
+
+def bind_host(host: str) -> str:
+    """The address to bind: an IPv6 literal without the brackets of URL notation (``[::1]`` → ``::1``)."""
+    host = host.strip()
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def uvicorn_options(config: ServiceConfig) -> dict[str, Any]:
+    """The uvicorn settings the service runs with (``rag serve`` and the tests' servers alike).
+
+    Args:
+        config: The service section.
+
+    Returns:
+        Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``.
+    """
+    trusted = config.forwarded_allow_ips
+    return {
+        "proxy_headers": bool(trusted),
+        # uvicorn reads FORWARDED_ALLOW_IPS when this is None: pass the configured list, never None.
+        "forwarded_allow_ips": trusted or [],
+        "http": protocol_with_header_timeout(config.header_timeout),
+        "timeout_graceful_shutdown": 5,
+    }
 
 
 def check_bind(host: str, settings: Settings) -> None:
@@ -45,8 +78,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: str | Path | None =
     from service.app import create_app
 
     settings = load_settings(config)
+    host = bind_host(host)
     check_bind(host, settings)
     app = create_app(settings=settings)
     # One worker process: the pipeline (model, index snapshot) lives in this process; concurrency comes
-    # from the threadpool that runs model calls, and writes are serialised inside the index.
-    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1, timeout_graceful_shutdown=5)
+    # from the threadpool that runs model calls, and writes go through the app's one writer thread.
+    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1, **uvicorn_options(settings.service))

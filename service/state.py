@@ -7,10 +7,12 @@ says when questions can be answered. Questions before that get 503 with ``Retry-
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -18,6 +20,7 @@ from rag.config import ServiceConfig
 from rag.pipeline import Pipeline
 from service.errors import APIError
 from service.metrics import Metrics
+from service.writes import WriteQueue, WriteQueueFull
 
 log = logging.getLogger("service")
 
@@ -34,6 +37,7 @@ class ServiceState:
         metrics: Prometheus metrics.
         ready: Set once the index is open and the answerer loaded.
         load_error: Why loading failed, when it did.
+        writes: The one queue every upload and delete goes through (``write``).
     """
 
     pipeline: Pipeline
@@ -41,6 +45,28 @@ class ServiceState:
     metrics: Metrics
     ready: threading.Event = field(default_factory=threading.Event)
     load_error: str | None = None
+    writes: WriteQueue | None = None
+
+    def __post_init__(self) -> None:
+        if self.writes is None:
+            self.writes = WriteQueue(self.config.write_queue_size)
+
+    async def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a write on the writer thread and wait for it without holding a request thread.
+
+        Raises:
+            APIError: 429 with ``Retry-After`` when the write queue is full.
+        """
+        try:
+            future = self.writes.submit(fn, *args, **kwargs)
+        except WriteQueueFull as exc:
+            raise APIError(
+                429,
+                f"the index is busy: {self.writes.size} writes are waiting; retry in {exc.retry_after} s",
+                code="index_busy",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
+        return await asyncio.wrap_future(future)
 
     def load(self) -> None:
         """Open (or build) the index and load the answerer; records failure instead of raising."""

@@ -64,6 +64,9 @@ _SENTENCE_PIECE = re.compile(r"\d|[、，,]")
 
 _WHO_FLAGS = frozenset({"nr", "nrt", "nrfg", "nt"})  # 谁 asks for a person or a body, not a place
 
+# A rival's score and coverage, as shares of the answer's, when only one passage states the answer's figure.
+_UNCORROBORATED_SHARE = 0.8
+
 
 @dataclass
 class Candidate:
@@ -402,14 +405,18 @@ def _rival(
 
     It must pass the same checks as the answer (``measures``), and its own lead figure must be of the
     answer's unit and differ in value: a sentence that merely holds some other number is not a
-    disagreement.
+    disagreement. How close it must be depends on the answer's support: a figure only one passage
+    states (``cited`` is the answer alone) is uncorroborated, and a sentence made to echo the question
+    (an uploaded one-line claim) outscores every real one by enough to push a close-only rival out; so
+    against an uncorroborated answer a looser runner-up still counts, and the disagreement is shown.
     """
     if figure is None:
         return None
+    score_share, coverage_share = (0.92, 0.95) if len(cited) > 1 else (_UNCORROBORATED_SHARE, _UNCORROBORATED_SHARE)
     for c in candidates[1:6]:
-        if any(c.hit_index == x.hit_index for x in cited) or c.score < best.score * 0.92:
+        if any(c.hit_index == x.hit_index for x in cited) or c.score < best.score * score_share:
             continue
-        if c.coverage < best.coverage * 0.95 or not measures(c):
+        if c.coverage < best.coverage * coverage_share or not measures(c):
             continue
         other = lead(query, c.text, c.quantities)
         if other is not None and other.unit == figure.unit and other.value != figure.value:

@@ -1,21 +1,24 @@
 """Documents: upload (ingested incrementally), list, show an excerpt, delete.
 
-Uploads and deletes run in the threadpool; the index serialises writes and swaps its snapshot
+Uploads and deletes go through the one write queue (``service/writes.py``); the index swaps its snapshot
 atomically, so questions answered meanwhile see the old or the new index, never a half-written one.
+An upload under an existing id is refused (409) unless it asks to replace; only the key that added a
+document, or an admin key, may replace or delete it, and the configured corpus only an admin key.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from rag.loaders import SUPPORTED_SUFFIXES
 from service.errors import APIError
 from service.schemas import Deleted, DocumentDetail, DocumentList, DocumentOut, Excerpt, UploadResult
+from service.security import LOCAL_OWNER, Principal
 from service.state import Ready
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -62,16 +65,53 @@ def check_upload_name(name: str | None) -> str:
     return name
 
 
-@router.post("", response_model=UploadResult, status_code=201)
-async def upload(file: Annotated[UploadFile, File(description="The document")], state: Ready) -> UploadResult:
-    """Upload one document (txt, md, html, pdf, docx); re-uploading an unchanged file changes nothing."""
+def shown_source(source: str, corpus: Path) -> str:
+    """A document's source without the server's directories: relative to the corpus, else the file name.
+
+    Args:
+        source: The stored source (an absolute path for ingested files, ``upload:<name>`` for uploads).
+        corpus: The configured corpus.
+
+    Returns:
+        ``upload:<name>``, a path relative to the corpus, or the bare file name.
+    """
+    path = PurePath(source)
+    if not path.is_absolute():
+        return source
+    for root in (corpus, corpus.resolve()):
+        if path.is_relative_to(root) and path != root:
+            return path.relative_to(root).as_posix()
+    return path.name
+
+
+def principal(request: Request) -> Principal:
+    """Who makes the request (set by the auth middleware on every ``/v1`` call)."""
+    return getattr(request.state, "principal", None) or Principal(LOCAL_OWNER)
+
+
+_WRITE_ERRORS = {
+    403: {"description": "The document belongs to another key or to the configured corpus"},
+    409: {"description": "A document of that id exists and replace was not asked"},
+    429: {"description": "Too many requests, or too many writes waiting (see Retry-After)"},
+}
+
+
+@router.post("", response_model=UploadResult, status_code=201, responses=_WRITE_ERRORS)
+async def upload(
+    file: Annotated[UploadFile, File(description="The document")],
+    state: Ready,
+    request: Request,
+    replace: Annotated[bool, Query(description="Replace a document of the same id (yours, or any as admin)")] = False,
+) -> UploadResult:
+    """Upload one document (txt, md, html, pdf, docx); an existing id needs ``replace=true``."""
     name = check_upload_name(file.filename)
     limit = state.config.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise APIError(413, f"the file is larger than the limit of {limit} bytes", code="file_too_large")
+    who = principal(request)
     try:
-        report = await run_in_threadpool(state.pipeline.ingest_bytes, data, name)
+        report = await state.write(state.pipeline.ingest_bytes, data, name, who.owner, replace, who.admin)
     except Exception:
         state.metrics.uploads.labels("refused").inc()
         raise
@@ -92,9 +132,18 @@ async def list_documents(state: Ready) -> DocumentList:
     """The stored documents with the index size."""
     infos = await run_in_threadpool(state.pipeline.documents)
     counts = await run_in_threadpool(state.counts)
+    corpus = Path(state.pipeline.settings.corpus)
     return DocumentList(
         data=[
-            DocumentOut(doc_id=i.doc_id, title=i.title, source=i.source, chars=i.chars, chunks=i.chunks) for i in infos
+            DocumentOut(
+                doc_id=i.doc_id,
+                title=i.title,
+                source=shown_source(i.source, corpus),
+                chars=i.chars,
+                chunks=i.chunks,
+                owner=i.owner,
+            )
+            for i in infos
         ],
         documents=counts["documents"],
         chunks=counts["chunks"],
@@ -117,11 +166,13 @@ async def show_document(
             raise APIError(400, f"the span must satisfy 0 <= start <= end <= {len(doc.text)}", code="invalid_span")
         lo, hi = max(0, start - context), min(len(doc.text), end + context)
         excerpt = Excerpt(start=lo, end=hi, text=doc.text[lo:hi])
-    return DocumentDetail(doc_id=doc.doc_id, title=doc.title, source=doc.source, chars=len(doc.text), excerpt=excerpt)
+    source = shown_source(doc.source, Path(state.pipeline.settings.corpus))
+    return DocumentDetail(doc_id=doc.doc_id, title=doc.title, source=source, chars=len(doc.text), excerpt=excerpt)
 
 
-@router.delete("/{doc_id}", response_model=Deleted)
-async def delete_document(doc_id: str, state: Ready) -> Deleted:
-    """Delete a document with its chunks and vectors (404 when unknown)."""
-    await run_in_threadpool(state.pipeline.delete, doc_id)
+@router.delete("/{doc_id}", response_model=Deleted, responses=_WRITE_ERRORS)
+async def delete_document(doc_id: str, state: Ready, request: Request) -> Deleted:
+    """Delete a document with its chunks and vectors (404 when unknown; 403 when not yours)."""
+    who = principal(request)
+    await state.write(state.pipeline.delete, doc_id, who.owner, who.admin)
     return Deleted(id=doc_id)

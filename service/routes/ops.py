@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from service.errors import error_response
+from service.headers import page_csp
 from service.schemas import ModelCard, ModelList
 from service.state import State
 
@@ -26,7 +27,8 @@ def page_html() -> str:
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def page() -> HTMLResponse:
     """The chat page."""
-    return HTMLResponse(page_html(), headers={"Cache-Control": "no-cache"})
+    html = page_html()
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache", "Content-Security-Policy": page_csp(html)})
 
 
 @router.get("/healthz", tags=["operations"])

@@ -97,3 +97,23 @@ def test_page_auto_asks_from_query_string(page: Page, server: Server) -> None:
     page.call("Page.navigate", url=f"{server.url}/?q=" + "拉萨累计投入产业项目资金多少?")
     page.wait_for("document.querySelectorAll('.msg.assistant button.cite').length > 0", timeout=60)
     assert "10亿元" in page.evaluate("document.querySelector('.msg.assistant .body').textContent")
+
+
+def test_page_uploads_a_file_under_its_csp(page: Page, server: Server, tmp_path: Path) -> None:
+    # The page's fetches carry its own Origin (a POST always does): the Origin check must let them through.
+    doc = tmp_path / "browser-upload.txt"
+    doc.write_text("那曲市易地扶贫搬迁\n\n那曲市完成易地扶贫搬迁1.2万人。\n", encoding="utf-8")
+    page.call("Page.navigate", url=f"{server.url}/")
+    page.wait_for("document.readyState === 'complete' && /篇文档/.test(document.getElementById('meta').textContent)")
+    root = page.call("DOM.getDocument")["root"]["nodeId"]
+    node = page.call("DOM.querySelector", nodeId=root, selector="#file")["nodeId"]
+    page.call("DOM.setFileInputFiles", files=[str(doc)], nodeId=node)
+    page.evaluate("document.getElementById('upload').click()")
+    status = page.wait_for(
+        "/已添加|上传失败/.test(document.getElementById('upload-status').textContent)"
+        " && document.getElementById('upload-status').textContent",
+        timeout=60,
+    )
+    assert "已添加：browser-upload.txt" in status, status
+    assert server.pipeline.document("browser-upload.txt").text == doc.read_text(encoding="utf-8")
+    server.pipeline.delete("browser-upload.txt")

@@ -10,7 +10,7 @@ from rag.cli import app as cli_app
 from rag.config import REPO_ROOT, ServiceConfig, Settings, load_settings
 from rag.errors import InputError
 from service.routes.documents import check_upload_name
-from service.security import KeyRing, RateLimiter, is_loopback, resolve_keys
+from service.security import KeyRing, RateLimiter, check_key_lengths, is_loopback, resolve_keys
 from service.server import check_bind, serve
 
 
@@ -109,3 +109,31 @@ def test_upload_suffixes() -> None:
 def test_default_yaml_spells_out_the_service_defaults() -> None:
     data = yaml.safe_load((REPO_ROOT / "configs" / "default.yaml").read_text(encoding="utf-8"))
     assert data["service"] == ServiceConfig().model_dump()
+
+
+def test_admin_keys_are_keys_and_admins() -> None:
+    ring = KeyRing(["user-key-0123456789"], ["admin-key-0123456789"])
+    user, admin = ring.identify("Bearer user-key-0123456789"), ring.identify("Bearer admin-key-0123456789")
+    assert user and admin and user != admin
+    assert ring.is_admin(admin) and not ring.is_admin(user)
+    assert KeyRing([], ["admin-key-0123456789"]).enabled  # admin keys alone turn authentication on
+    assert resolve_keys([], {"RAG_ADMIN_KEYS": "a1,a2"}, variable="RAG_ADMIN_KEYS") == ["a1", "a2"]
+
+
+def test_blocked_peeks_without_taking() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(2, clock=clock)
+    assert limiter.blocked("addr") is None  # never seen
+    limiter.acquire("addr")
+    assert limiter.blocked("addr") is None  # one left, and peeking takes nothing
+    limiter.acquire("addr")
+    assert limiter.blocked("addr") == pytest.approx(30.0)
+    clock.now += 30.0
+    assert limiter.blocked("addr") is None
+
+
+def test_key_length_check_names_no_key() -> None:
+    check_key_lengths(["a" * 16], 16)
+    with pytest.raises(InputError) as exc:
+        check_key_lengths(["a" * 16, "tiny"], 16)
+    assert "tiny" not in str(exc.value) and "1 API key(s)" in str(exc.value)
