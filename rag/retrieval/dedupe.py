@@ -37,8 +37,13 @@ class Deduper:
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
 
-    def dedupe(self, hits: list[Hit]) -> list[Hit]:
-        """``hits`` in order without those that nearly repeat an earlier kept one."""
+    def dedupe(self, hits: list[Hit], limit: int | None = None) -> list[Hit]:
+        """``hits`` in order without those that nearly repeat an earlier kept one.
+
+        Args:
+            hits: Best first.
+            limit: Stop once this many are kept (None: go through all).
+        """
         kept: list[Hit] = []
         kept_grams: list[set[str]] = []
         for hit in hits:
@@ -47,4 +52,6 @@ class Deduper:
                 continue
             kept.append(hit)
             kept_grams.append(grams)
+            if limit is not None and len(kept) >= limit:
+                break
         return kept

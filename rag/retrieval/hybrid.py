@@ -102,10 +102,12 @@ class HybridRetriever:
         rankings = self.rankings(route, timings)
         t = time.perf_counter()
         fused = self.fusers[route.language].fuse(rankings, route.weights)
-        candidates = self.deduper.dedupe(fused[: candidate_window(top_k)])
+        # Without a reranker the first top_k survivors are the answer: no need to compare the whole window.
+        keep_order = isinstance(self.reranker, NoReranker)
+        candidates = self.deduper.dedupe(fused[: candidate_window(top_k)], top_k if keep_order else None)
         timings["fuse"] = time.perf_counter() - t
-        if isinstance(self.reranker, NoReranker):
-            return candidates[:top_k]
+        if keep_order:
+            return candidates
         t = time.perf_counter()
         candidates = self.reranker.rerank(question, candidates)
         timings["rerank"] = time.perf_counter() - t

@@ -35,3 +35,8 @@ def test_deduper_keeps_the_first_of_each_group_in_order() -> None:
 
 def test_near_duplicate_stays_importable_from_rag_retrieval() -> None:
     assert public_near_duplicate is near_duplicate
+
+
+def test_a_limit_stops_once_enough_are_kept() -> None:
+    hits = [Hit(chunk(i, f"第{i}份通知：{'甲乙丙丁戊己庚辛'[i]}"), 1.0) for i in range(5)]
+    assert [h.chunk.chunk_id for h in Deduper(0.8).dedupe(hits, limit=2)] == [0, 1]
