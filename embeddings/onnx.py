@@ -71,6 +71,7 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        providers = _providers(device)
         try:
             self._tokenizer = Tokenizer.from_file(str(export_dir / TOKENIZER_NAME))
             self._table = np.load(export_dir / TABLE_NAME, mmap_mode="r")
@@ -83,7 +84,7 @@ class OnnxEmbedder:
             # Idle workers spinning for work burn CPU that other processes (or the other half of a
             # hybrid search) could use; a forward pass is long enough that waking them costs nothing.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._session = ort.InferenceSession(str(export_dir / GRAPH_NAME), options, providers=_providers(device))
+            self._session = ort.InferenceSession(str(export_dir / GRAPH_NAME), options, providers=providers)
         except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
             raise ModelError(f"cannot load the ONNX embedder from {export_dir}: {exc}") from exc
         self._tokenizer.no_padding()
