@@ -45,11 +45,12 @@ TARGETS = {
 }
 
 
-def _reap(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run ``cmd`` to completion, reaping it with ``wait4`` to read that child's own peak RSS.
+def _reap(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Run ``cmd`` to completion, reaping it with ``wait4`` to read that child's own resource use.
 
     Returns:
-        Wall seconds, peak RSS in MB, stdout.
+        Wall seconds, CPU seconds (user + system: less sensitive than wall time to other load on the
+        machine), peak RSS in MB, stdout.
     """
     with tempfile.TemporaryFile("w+", encoding="utf-8") as err:  # a file: stderr can never block the child
         t = time.perf_counter()
@@ -64,7 +65,7 @@ def _reap(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
             raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.read().strip()[-500:]}")
     # ru_maxrss is KiB on Linux, bytes on macOS.
     kib = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return seconds, kib / 1024, out
+    return seconds, usage.ru_utime + usage.ru_stime, kib / 1024, out
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -74,6 +75,7 @@ def summary(values: list[float]) -> dict[str, float]:
 def bench_ask(env: dict[str, str], runs: int) -> dict:
     """Cold ``ask`` (Chinese, English) and ``import torch`` alternated, so load drifts hit both alike."""
     walls: dict[str, list[float]] = {"zh": [], "en": [], "torch": []}
+    cpu: dict[str, list[float]] = {"zh": [], "en": [], "torch": []}
     rss: dict[str, list[float]] = {"zh": [], "en": [], "torch": []}
     inner: dict[str, list[float]] = {"zh": [], "en": []}
     commands = {
@@ -83,13 +85,15 @@ def bench_ask(env: dict[str, str], runs: int) -> dict:
     }
     for _ in range(runs):
         for name, cmd in commands.items():
-            seconds, peak, out = _reap(cmd, env)
+            seconds, cpu_seconds, peak, out = _reap(cmd, env)
             walls[name].append(seconds)
+            cpu[name].append(cpu_seconds)
             rss[name].append(peak)
             if name in inner:
                 inner[name].append(json.loads(out)["timings"]["total"])
     return {
         "wall_seconds": {k: summary(v) for k, v in walls.items()},
+        "cpu_seconds": {k: summary(v) for k, v in cpu.items()},
         "peak_rss_mb": {k: round(max(v), 1) for k, v in rss.items()},
         "in_process_seconds": {k: summary(v) for k, v in inner.items()},
     }
@@ -111,9 +115,18 @@ def _rss_mb(pid: int) -> float:
     return float("nan")  # no /proc (macOS): not measured
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a running process has used so far (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_serve(env: dict[str, str], runs: int, timeout: float = 300.0) -> dict:
     """Seconds from ``rag serve`` starting to ``/readyz`` = 200, and the RSS at that point."""
-    ready, idle = [], []
+    ready, ready_cpu, idle = [], [], []
     for _ in range(runs):
         port = _free_port()
         t = time.perf_counter()
@@ -137,12 +150,17 @@ def bench_serve(env: dict[str, str], runs: int, timeout: float = 300.0) -> dict:
                     pass
                 time.sleep(0.05)
             ready.append(time.perf_counter() - t)
+            ready_cpu.append(_cpu_seconds(proc.pid))
             time.sleep(1.0)  # idle: let the warm-up's garbage go
             idle.append(_rss_mb(proc.pid))
         finally:
             proc.terminate()
             proc.wait(30)
-    return {"ready_seconds": summary(ready), "idle_rss_mb": round(max(idle), 1)}
+    return {
+        "ready_seconds": summary(ready),
+        "ready_cpu_seconds": summary(ready_cpu),
+        "idle_rss_mb": round(max(idle), 1),
+    }
 
 
 def bench_embed(env: dict[str, str]) -> dict | str:
@@ -158,7 +176,7 @@ def bench_embed(env: dict[str, str]) -> dict | str:
 def report(result: dict) -> list[str]:
     """The figures as lines, each target's figure marked against it."""
     ask, serve = result["ask"], result["serve"]
-    wall = ask["wall_seconds"]
+    wall, cpu = ask["wall_seconds"], ask["cpu_seconds"]
     zh, en, torch = wall["zh"]["median"], wall["en"]["median"], wall["torch"]["median"]
     peak = max(ask["peak_rss_mb"]["zh"], ask["peak_rss_mb"]["en"])
     figures = {
@@ -168,7 +186,10 @@ def report(result: dict) -> list[str]:
         "serve_ready_seconds": serve["ready_seconds"]["median"],
         "serve_idle_rss_mb": serve["idle_rss_mb"],
     }
-    result["figures"] = figures | {"ask_vs_import_torch": round(zh / torch, 3)}
+    result["figures"] = figures | {
+        "ask_vs_import_torch": round(zh / torch, 3),
+        "ask_vs_import_torch_cpu": round(cpu["zh"]["median"] / cpu["torch"]["median"], 3),
+    }
 
     def mark(key: str) -> str:
         return "meets" if figures[key] <= TARGETS[key] else "misses"
@@ -180,6 +201,8 @@ def report(result: dict) -> list[str]:
         f"cold ask, English:  min {wall['en']['min']:.2f} s, median {en:.2f} s",
         f"import torch:       min {wall['torch']['min']:.2f} s, median {torch:.2f} s",
         f"ask / import torch: {zh / torch:.2f} (Chinese), {en / torch:.2f} (English); target < 1",
+        f"CPU seconds (median): ask Chinese {cpu['zh']['median']:.2f}, English {cpu['en']['median']:.2f}, "
+        f"import torch {cpu['torch']['median']:.2f}; ratio {cpu['zh']['median'] / cpu['torch']['median']:.2f}",
         f"first English − first Chinese: {en - zh:+.2f} s (target ≤ {TARGETS['english_minus_chinese_seconds']} s: "
         f"{mark('english_minus_chinese_seconds')})",
         f"in-process (pipeline + answer): Chinese {ask['in_process_seconds']['zh']['median']:.2f} s, "
@@ -187,7 +210,8 @@ def report(result: dict) -> list[str]:
         f"ask peak RSS: {peak:.0f} MB (target ≤ {TARGETS['ask_peak_rss_mb']:.0f} MB: {mark('ask_peak_rss_mb')}); "
         f"import torch alone {ask['peak_rss_mb']['torch']:.0f} MB",
         f"rag serve ready: min {serve['ready_seconds']['min']:.2f} s, median {figures['serve_ready_seconds']:.2f} s "
-        f"(target ≤ {TARGETS['serve_ready_seconds']} s: {mark('serve_ready_seconds')})",
+        f"(target ≤ {TARGETS['serve_ready_seconds']} s: {mark('serve_ready_seconds')}); "
+        f"CPU {serve['ready_cpu_seconds']['median']:.2f} s",
         f"rag serve idle RSS: {serve['idle_rss_mb']:.0f} MB (target ≤ {TARGETS['serve_idle_rss_mb']:.0f} MB: "
         f"{mark('serve_idle_rss_mb')})",
     ]

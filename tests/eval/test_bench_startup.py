@@ -11,10 +11,11 @@ def _result(zh: float, en: float, torch: float, rss: float, ready: float, idle: 
         "load_average": [0.5, 0.5, 0.5],
         "ask": {
             "wall_seconds": {"zh": summary([zh]), "en": summary([en]), "torch": summary([torch])},
+            "cpu_seconds": {"zh": summary([zh / 2]), "en": summary([en / 2]), "torch": summary([torch])},
             "peak_rss_mb": {"zh": rss, "en": rss - 10, "torch": 400.0},
             "in_process_seconds": {"zh": summary([0.2]), "en": summary([0.3])},
         },
-        "serve": {"ready_seconds": summary([ready]), "idle_rss_mb": idle},
+        "serve": {"ready_seconds": summary([ready]), "ready_cpu_seconds": summary([ready]), "idle_rss_mb": idle},
     }
 
 
@@ -27,6 +28,7 @@ def test_every_target_met_is_marked_so() -> None:
     lines = report(result)
     assert not [line for line in lines if "misses" in line]
     assert result["figures"]["ask_vs_import_torch"] == 0.5
+    assert result["figures"]["ask_vs_import_torch_cpu"] == 0.25
     assert result["figures"]["english_minus_chinese_seconds"] == 0.2
 
 

@@ -128,3 +128,12 @@ def test_the_shipped_dev_set_and_thresholds_are_valid() -> None:
 def test_check_reports_missing_metrics_as_failures() -> None:
     results = check({"lang": {"en": {"recall@5": 0.4}}}, {"lang.en.recall@5": 0.5, "lang.xx.recall@5": 0.1})
     assert [(c.ok, c.value) for c in results] == [(False, 0.4), (False, None)]
+
+
+def test_an_index_dir_given_is_built_and_scored_instead_of_the_configured_one(setup, tmp_path: Path) -> None:
+    config, gold = setup
+    configured = tmp_path / "home" / "index"  # config_file's index.dir
+    own = tmp_path / "eval-index"
+    assert run_cli(gold, tmp_path / "out", config, None, False, None, *consoles(), index_dir=own) == 0
+    assert (own / "store.sqlite").is_file()
+    assert not (configured / "store.sqlite").exists()
