@@ -4,9 +4,10 @@ Starts ``rag serve`` on 127.0.0.1 (a free port) in a temporary home: the models 
 embedding cache copied from the configured home, so the index of the corpus is built from cached vectors
 (``--corpus`` picks another corpus, e.g. a tiny one). Then it asks one question (warm: its embedding and
 the segmenter are cached) ``--questions`` times idle, then again while ``--uploads`` uploads are sent at
-once; an upload refused with 429 (the write queue is full) is retried after its ``Retry-After``, as a
-client would. Prints p50/p95 idle and during the uploads, their ratio, and the upload statuses. Bounded:
-at most ``--questions`` questions per phase and ``--max-attempts`` tries per upload; loopback only.
+once, asking on until the last upload is answered; an upload refused with 429 (the write queue is full)
+is retried after its ``Retry-After``, as a client would. Prints p50/p95 idle and during the uploads,
+their ratio, and the upload statuses. Bounded: ``--questions`` idle, at most ``--max-during`` during,
+``--max-attempts`` tries per upload; loopback only.
 
 Run: ``.venv/bin/python -m eval.bench_uploads [--config FILE] [--uploads 80] [--questions 40]``
 """
@@ -125,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="the config whose models, embedding cache and corpus to use")
     parser.add_argument("--corpus", help="another corpus directory (default: the config's)")
     parser.add_argument("--uploads", type=int, default=80)
-    parser.add_argument("--questions", type=int, default=40, help="questions per phase (at most)")
+    parser.add_argument("--questions", type=int, default=40, help="questions asked idle")
+    parser.add_argument("--max-during", type=int, default=5000, help="questions asked during the uploads, at most")
     parser.add_argument("--max-attempts", type=int, default=60, help="tries per upload while refused with 429")
     parser.add_argument("--ready-timeout", type=float, default=1800.0)
     args = parser.parse_args(argv)
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                         pool.submit(upload, url, i, args.max_attempts, statuses, lock) for i in range(args.uploads)
                     ]
                     threading.Thread(target=lambda: ([f.result() for f in futures], done.set()), daemon=True).start()
-                    during = ask_times(client, args.questions, until=done)
+                    during = ask_times(client, args.max_during, until=done)
                     names = [f.result() for f in futures]
                 upload_seconds = time.perf_counter() - t
                 for name in filter(None, names):

@@ -1,9 +1,9 @@
 """The FastAPI app factory: one pipeline, the routes, errors in OpenAI's shape, keys and limits.
 
 Middleware order, outermost first: metrics → security headers → Host/Origin check → CORS → auth and
-rate limit (``/v1``) → body size limit → routes. Auth runs before any body is read, so a caller without
-a key learns nothing else; the Host/Origin check runs before CORS, so another site's page is refused
-(403) even on a simple request that needs no preflight.
+rate limit (``/v1``) → write gate (429 while the write queue is full) → body size limit → routes. Auth
+runs before any body is read, so a caller without a key learns nothing else; the Host/Origin check runs
+before CORS, so another site's page is refused (403) even on a simple request that needs no preflight.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from service.origins import HostOriginMiddleware
 from service.routes import chat, documents, ops
 from service.security import ENV_ADMIN_KEYS, AuthMiddleware, KeyRing, RateLimiter, check_key_lengths, resolve_keys
 from service.state import ServiceState
+from service.writes import WriteGateMiddleware
 
 # Where FastAPI's Swagger page loads its script and style from (only with ``service.docs``).
 _DOCS_CDN = "https://cdn.jsdelivr.net"
@@ -106,6 +107,7 @@ def create_app(
 
     # add_middleware wraps: the last added is outermost.
     app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(WriteGateMiddleware, queue=lambda: state.writes)
     keys = KeyRing(api_keys, admin_keys)
     limiter, failures = RateLimiter(cfg.requests_per_minute), RateLimiter(cfg.failed_auth_per_minute)
     app.add_middleware(AuthMiddleware, keys=keys, limiter=limiter, failures=failures)

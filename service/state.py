@@ -59,7 +59,7 @@ class ServiceState:
         """
         try:
             future = self.writes.submit(fn, *args, **kwargs)
-        except WriteQueueFull as exc:
+        except WriteQueueFull as exc:  # filled since the gate let the request in (service.writes)
             raise APIError(
                 429,
                 f"the index is busy: {self.writes.size} writes are waiting; retry in {exc.retry_after} s",

@@ -20,6 +20,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from service.errors import error_response
+
 log = logging.getLogger("service")
 
 
@@ -72,6 +76,10 @@ class WriteQueue:
         """Writes waiting (not counting the one running)."""
         return self._queue.qsize()
 
+    def full(self) -> bool:
+        """Whether a write submitted now would be refused."""
+        return self._queue.full()
+
     def retry_after(self) -> int:
         """Seconds until the queue has likely drained by one: the recent mean write time times the backlog."""
         mean = sum(self._seconds) / len(self._seconds) if self._seconds else 1.0
@@ -111,3 +119,37 @@ class WriteQueue:
                 future.set_exception(exc)
             finally:
                 self._seconds.append(time.perf_counter() - start)
+
+
+def busy_response(queue: WriteQueue, retry_after: int):
+    """The 429 a write gets while the queue is full."""
+    return error_response(
+        429,
+        f"the index is busy: {queue.size} writes are waiting; retry in {retry_after} s",
+        code="index_busy",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+class WriteGateMiddleware:
+    """Refuse a write while the queue is full before its body is read (an upload is parsed before
+    the route runs: a refused 20 MB upload would otherwise be received and parsed for nothing).
+
+    Args:
+        app: The wrapped ASGI app.
+        queue: A callable returning the write queue (looked up per request: tests swap it).
+        prefix: The path of the document writes.
+    """
+
+    def __init__(self, app: ASGIApp, queue: Callable[[], WriteQueue], prefix: str = "/v1/documents") -> None:
+        self.app = app
+        self.queue = queue
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "DELETE") and scope["path"].startswith(self.prefix):
+            queue = self.queue()
+            if queue.full():
+                await busy_response(queue, queue.retry_after())(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
