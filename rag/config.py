@@ -126,7 +126,7 @@ class AnswererConfig(_Section):
     min_coverage: float = Field(0.4, ge=0, le=1)
     min_score: float = Field(0.4, ge=0, le=1)
     fallback: Literal["extractive", "abstain"] = "extractive"
-    sentences_per_passage: int = Field(4, ge=0)
+    sentences_per_passage: int = Field(2, ge=0)
     n_threads: int = Field(1, ge=1, le=256)
     n_ctx: int = Field(4096, ge=256)
     base_url: str = ""
