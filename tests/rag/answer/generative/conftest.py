@@ -106,7 +106,9 @@ def seq2seq(t5_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Transform
 @pytest.fixture(scope="session")
 def causal(gpt_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TransformersAnswerer:
     """The tiny GPT-2 loaded through ``from_settings``."""
-    return CausalAnswerer.from_settings(settings(tmp_path_factory.mktemp("c"), "causal", str(gpt_dir), max_new_tokens=8))
+    return CausalAnswerer.from_settings(
+        settings(tmp_path_factory.mktemp("c"), "causal", str(gpt_dir), max_new_tokens=8)
+    )
 
 
 @pytest.fixture
