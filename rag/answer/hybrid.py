@@ -1,10 +1,12 @@
 """The ``hybrid`` answerer: the extractive answer when it is sure, the model's grounded answer otherwise.
 
-Measured on the dev set (README): the extractive answerer is right on most figure questions and
-abstains well; the model adds answers where the extractive one abstains or is unsure (reasons,
-names). Rule: take the extractive answer when it answers a quantity or date question (or states a
-confidence of at least ``min_confidence``); otherwise ask the model; a model abstention, or a
-model answer that fails the grounding checks, leaves the extractive answer (or its abstention).
+The extractive answerer states figures exactly and abstains well on figure questions (the dev
+set's unanswerable questions all ask for a figure); a small model adds answers to questions about
+reasons and names, where a sentence has to be read rather than a figure found. Rule: a quantity or
+date question gets the extractive answer or its abstention, and so does any question the
+extractive answer is confident about (``confidence >= min_confidence``, when the answerer states
+one); otherwise the model answers, and a model abstention, or a model answer that fails the
+grounding checks, leaves the extractive answer (or its abstention).
 """
 
 from __future__ import annotations
@@ -33,12 +35,10 @@ class HybridAnswerer:
         self.min_confidence = min_confidence
 
     def _sure(self, question: str, answer: Answer) -> bool:
-        if answer.abstained:
-            return False
+        if qtype.classify(question).kind in _SURE_KINDS:
+            return True
         confidence = getattr(answer, "confidence", None)
-        if confidence is not None:
-            return confidence >= self.min_confidence
-        return qtype.classify(question).kind in _SURE_KINDS
+        return not answer.abstained and confidence is not None and confidence >= self.min_confidence
 
     @staticmethod
     def _pick(extractive: Answer, generated: Answer) -> Answer:
