@@ -9,8 +9,8 @@ happens here, the same for every model:
 * The raw output is checked: markers normalised; a reply that opens by saying the passages do not
   answer is an abstention (the model refused); sentences without a marker are dropped;
   :func:`rag.answer.grounding.ground` drops sentences citing a passage not given or stating a figure
-  their cited passages do not hold. (A sentence whose figures all occur in one passage but that
-  carries no marker is first given that passage's marker: small models forget them.)
+  their cited passages do not hold. (A sentence without a marker is first given the marker of the
+  passage that supports it, if one does: small models forget markers; see ``_cite_missing``.)
 * Each kept claim cites the exact sentence of its passage that holds it (``claim_span``); markers
   are renumbered by first use of each (passage, sentence). English answers state figures in
   English with the Chinese figure kept.
@@ -40,7 +40,15 @@ from rag.answer.generative.prompt import (
     select_sentences,
     user_message,
 )
-from rag.answer.grounding import MARKER, claim_span, ground, markers, sentences, state_figures_in_english
+from rag.answer.grounding import (
+    MARKER,
+    bigrams,
+    claim_span,
+    ground,
+    markers,
+    sentences,
+    state_figures_in_english,
+)
 from rag.errors import ModelError
 from rag.numbers import find_quantities, numbers_grounded
 from rag.question import question_script
@@ -100,23 +108,48 @@ def threaded_stream(run: Callable[[Callable[[str], bool], threading.Event], None
         raise ModelError(f"generation failed: {errors[0]}") from errors[0]
 
 
-def _cite_figures(sentence: str, passages: dict[int, str]) -> str:
-    """A sentence stating figures without a marker cites the first passage holding all of them.
+# Share of a figure-less claim's character pairs one passage sentence must hold to be cited for it.
+_SUPPORT = 0.6
 
-    Small models often write the figure right and forget the marker; the figure is then checked
-    against that passage like any other. A sentence without figures stays uncited (and is dropped).
 
-    >>> _cite_figures("昌都搬迁了9.9万人。", {1: "拉萨", 2: "涉及9.9万人"})
+def _cite_missing(sentence: str, passages: dict[int, str]) -> str:
+    """Give a sentence the model left without a marker the passage that supports it, if one does.
+
+    Small models often answer right and forget the marker. A sentence stating figures cites the
+    first passage holding all of them (the guard then checks them like any other); one without
+    figures cites the passage with a sentence holding at least 60% of its character pairs (a
+    paraphrase of that sentence). Otherwise it stays uncited and is dropped.
+
+    >>> _cite_missing("昌都搬迁了9.9万人。", {1: "拉萨", 2: "涉及9.9万人"})
     '昌都搬迁了9.9万人[2]。'
+    >>> _cite_missing("阿里电网结束了孤网运行。", {1: "林芝下雪。", 2: "阿里电网结束了孤网运行的历史。"})
+    '阿里电网结束了孤网运行[2]。'
     """
-    if MARKER.search(sentence) or not find_quantities(sentence):
+    if MARKER.search(sentence):
         return sentence
-    n = next((n for n, p in passages.items() if not numbers_grounded(sentence, [p])), None)
+    if find_quantities(sentence):
+        n = next((n for n, p in passages.items() if not numbers_grounded(sentence, [p])), None)
+    else:
+        n = supporting_passage(sentence, passages)
     if n is None:
         return sentence
     body = sentence.rstrip()
     end = len(body) - len(body.rstrip("。！？!?."))
     return f"{body[: len(body) - end]}[{n}]{body[len(body) - end :]}{sentence[len(body) :]}"
+
+
+def supporting_passage(claim: str, passages: dict[int, str]) -> int | None:
+    """The passage with a sentence holding at least ``_SUPPORT`` of ``claim``'s character pairs, best first."""
+    pairs = bigrams(claim)
+    if len(pairs) < 4:  # too short to tell a paraphrase from a coincidence
+        return None
+    best, best_share = None, _SUPPORT
+    for n, passage in passages.items():
+        for s in sentences(passage):
+            share = len(pairs & bigrams(s)) / len(pairs)
+            if share >= best_share:
+                best, best_share = n, share
+    return best
 
 
 class GenerativeAnswerer:
@@ -302,7 +335,7 @@ class GenerativeAnswerer:
         if not parts or says_not_found(parts[0]):
             return abstention(prompt.lang, hits, RELATED, timings)
         passages = {i + 1: p for i, p in enumerate(prompt.passages)}
-        cited = "".join(x for x in (_cite_figures(c, passages) for c in claims(text)) if MARKER.search(x)).strip()
+        cited = "".join(x for x in (_cite_missing(c, passages) for c in claims(text)) if MARKER.search(x)).strip()
         checked = ground(cited, passages)
         if checked.dropped:
             log.debug("guard dropped %s (ungrounded figures %s)", checked.dropped, checked.ungrounded_numbers)
