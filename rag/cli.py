@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rag.config import ConfigError
-from rag.errors import RagError
+from rag.errors import NotFoundError, RagError
 from rag.types import Answer, Citation, Hit
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from Chinese documents.")
@@ -315,8 +315,10 @@ def models_install(
                 path = install_gguf(name, models_dir, lambda d, t: bar.update(task, completed=d, total=t))
             out.print(f"installed {name} at {path} (sha256 verified)")
             return
-        from embeddings.models import install
+        from embeddings.models import INSTALLABLE, install
 
+        if name not in INSTALLABLE:
+            raise NotFoundError(f"unknown model '{name}'; installable offline: {', '.join([*INSTALLABLE, *GGUF_MODELS])}")
         path = install(name, models_dir)
         out.print(f"installed {name} at {path}")
 
