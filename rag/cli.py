@@ -318,7 +318,8 @@ def models_install(
         from embeddings.models import INSTALLABLE, install
 
         if name not in INSTALLABLE:
-            raise NotFoundError(f"unknown model '{name}'; installable offline: {', '.join([*INSTALLABLE, *GGUF_MODELS])}")
+            known = ", ".join([*INSTALLABLE, *GGUF_MODELS])
+            raise NotFoundError(f"unknown model '{name}'; installable offline: {known}")
         path = install(name, models_dir)
         out.print(f"installed {name} at {path}")
 
