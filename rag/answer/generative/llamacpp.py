@@ -8,7 +8,9 @@ API on a loopback port; it gets a random key so no other local process can use t
 
 from __future__ import annotations
 
+import atexit
 import secrets
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,15 @@ from rag.config import Settings
 from rag.errors import ModelError
 
 EXTRA_HINT = 'pip install -e ".[llm]"'
+# Servers still loaded at exit are stopped first: llama.cpp's threads must not outlive the interpreter
+# (a server destroyed during finalisation, or never, aborts the process with "terminate called").
+_LIVE: weakref.WeakSet[LlamaCppAnswerer] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for answerer in list(_LIVE):
+        answerer.close()
 
 
 def _import_xllamacpp() -> Any:
@@ -94,6 +105,11 @@ class LlamaCppAnswerer(GenerativeAnswerer):
         super().__init__(model_path.stem, max_new_tokens, max_passages, context_length, sentences_per_passage, fallback)
         self.check_budget()
         self.server = start_server(model_path, n_threads, context_length, api_key=secrets.token_urlsafe(24))
+        _LIVE.add(self)
+
+    def close(self) -> None:
+        """Stop the server and free the model (the answerer cannot answer after this)."""
+        self.server = None
 
     @classmethod
     def from_settings(cls, settings: Settings, fallback: Answerer | None = None) -> LlamaCppAnswerer:

@@ -162,4 +162,6 @@ def test_threaded_stream_raises_a_model_error() -> None:
 def test_a_paraphrase_without_a_marker_cites_the_passage_it_restates() -> None:
     given = [Hit(Chunk(1, "a.txt", "林芝风景很美。阿里电网结束了孤网运行的历史。", 0, 22, ""), 1.0)]
     answer = Canned("阿里电网结束了孤网运行。").answer("阿里电网为什么不再孤网运行?", given)
-    assert answer.text == "阿里电网结束了孤网运行[1]。" and answer.citations[0].quote == "阿里电网结束了孤网运行的历史。"
+    assert (
+        answer.text == "阿里电网结束了孤网运行[1]。" and answer.citations[0].quote == "阿里电网结束了孤网运行的历史。"
+    )

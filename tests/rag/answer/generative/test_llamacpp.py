@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,12 @@ Q = "How many people were relocated in Chamdo?"
 
 
 @pytest.fixture(scope="module")
-def smollm() -> LlamaCppAnswerer:
-    return LlamaCppAnswerer(
+def smollm() -> Iterator[LlamaCppAnswerer]:
+    answerer = LlamaCppAnswerer(
         smollm_path(), n_threads=1, context_length=1024, max_new_tokens=12, max_passages=2, sentences_per_passage=1
     )
+    yield answerer
+    answerer.close()
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ KEY = "test-key"
 
 
 @pytest.fixture(scope="module")
-def server() -> Any:
-    return start_server(smollm_path(), n_threads=1, n_ctx=1024, api_key=KEY)
+def server() -> Iterator[Any]:
+    server = start_server(smollm_path(), n_threads=1, n_ctx=1024, api_key=KEY)
+    yield server
+    del server  # stopped here, not during interpreter shutdown
 
 
 def _client(server: Any, key: str = KEY) -> OpenAIAnswerer:
