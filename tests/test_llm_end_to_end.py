@@ -65,10 +65,13 @@ def test_ask_answers_with_the_model_and_exact_citations(llm_config: Path) -> Non
 @pytest.fixture(scope="module")
 def llm_server(llm_config: Path) -> Iterator[Server]:
     pipeline = Pipeline.from_config(llm_config, {"answerer": {"backend": "llamacpp"}})
-    # Loaded before serving: on a busy machine the model takes longer than the server's readiness wait.
+    # Loaded before serving, and no warm-up questions (each would be a model answer): on a busy machine
+    # either takes longer than the server's readiness wait.
     pipeline.ensure_index()
     answerer = pipeline.answerer
-    yield from run_server(pipeline, pipeline.settings.path(pipeline.settings.corpus))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("service.state.WARM_UP", ())
+        yield from run_server(pipeline, pipeline.settings.path(pipeline.settings.corpus))
     answerer.close()
 
 
