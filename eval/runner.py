@@ -7,10 +7,29 @@ from collections.abc import Callable
 from typing import Any
 
 from eval.gold import GoldItem
+from rag.answer.grounding import MARKER, markers, sentences
 from rag.errors import RagError
+from rag.numbers import numbers_grounded
 from rag.pipeline import Pipeline
+from rag.types import Answer
 
 RETRIEVED_K = 10
+
+
+def ungrounded_figures(answer: Answer) -> int:
+    """Figures in the answer that no quote of the citations their sentence carries states.
+
+    >>> from rag.types import Citation
+    >>> ungrounded_figures(Answer("共9.9万人[1]。另有12万人[1]。", [Citation(1, "d", 0, 0, 6, "涉及9.9万人")]))
+    1
+    """
+    if answer.abstained:
+        return 0
+    quotes = {c.n: c.quote for c in answer.citations}
+    return sum(
+        len(numbers_grounded(MARKER.sub("", s), [quotes[n] for n in markers(s) if n in quotes]))
+        for s in sentences(answer.text)
+    )
 
 
 def predict(pipeline: Pipeline, item: GoldItem, mode: str | None = None) -> dict[str, Any]:
@@ -45,6 +64,9 @@ def predict(pipeline: Pipeline, item: GoldItem, mode: str | None = None) -> dict
         "question": item.question,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "confidence": answer.confidence,
+        "ungrounded_figures": ungrounded_figures(answer),
+        "fell_back": bool(answer.timings.get("fallback")),
         "citations": [c.to_dict() for c in answer.citations],
         "retrieved": [
             {

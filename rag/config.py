@@ -137,9 +137,17 @@ class RetrievalConfig(_Section):
 
 
 class AnswererConfig(_Section):
-    """Which answerer and its thresholds."""
+    """Which answerer and its settings.
 
-    backend: Literal["extractive", "seq2seq", "causal"] = "extractive"
+    ``extractive`` needs no model. ``llamacpp`` runs a GGUF file in-process (``model``: a ``.gguf``
+    path or a name ``rag models install`` knows, default ``qwen2.5-1.5b``); ``openai`` calls any
+    OpenAI-compatible server (``base_url``, ``model``, ``api_key`` or ``RAG_OPENAI_API_KEY``);
+    ``seq2seq``/``causal`` load a transformers model directory; ``hybrid`` combines the extractive
+    answerer with ``hybrid_model`` (rag/answer/hybrid.py). A generated answer whose claims all fail
+    the grounding checks becomes the extractive answer (``fallback: extractive``) or an abstention.
+    """
+
+    backend: Literal["extractive", "seq2seq", "causal", "llamacpp", "openai", "hybrid"] = "extractive"
     model: str | None = None
     device: str = "auto"
     max_new_tokens: int = Field(128, ge=1)
@@ -147,6 +155,14 @@ class AnswererConfig(_Section):
     # Abstention thresholds of the extractive answerer, set on the dev set (see the eval report).
     min_coverage: float = Field(0.4, ge=0, le=1)
     min_score: float = Field(0.4, ge=0, le=1)
+    fallback: Literal["extractive", "abstain"] = "extractive"
+    sentences_per_passage: int = Field(2, ge=0)
+    n_threads: int = Field(1, ge=1, le=256)
+    n_ctx: int = Field(4096, ge=256)
+    base_url: str = ""
+    api_key: str = ""
+    timeout: float = Field(120.0, gt=0)
+    hybrid_model: Literal["llamacpp", "openai", "seq2seq", "causal"] = "llamacpp"
 
 
 class ServiceConfig(_Section):

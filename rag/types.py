@@ -94,6 +94,7 @@ class Answer:
         related: Closest passages offered when abstaining (not claimed as support).
         timings: Seconds per stage.
         question: The (possibly rewritten) standalone question that was answered.
+        confidence: How sure the answerer is that the answer is right (0..1), when it can say.
     """
 
     text: str
@@ -102,6 +103,7 @@ class Answer:
     related: list[Citation] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     question: str = ""
+    confidence: float | None = None
 
     def to_dict(self, title_of: Callable[[str], str] | None = None) -> dict[str, Any]:
         """The JSON form the CLI and the API share.
@@ -120,4 +122,5 @@ class Answer:
             "related": [cite(c) for c in self.related],
             "timings": self.timings,
             "question": self.question,
+            "confidence": self.confidence,
         }

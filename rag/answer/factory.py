@@ -1,12 +1,52 @@
-"""Builds the configured answerer."""
+"""Builds the configured answerer: ``answerer.backend`` → class, imported only when chosen.
+
+The extractive path imports no model runtime (transformers, torch, xllamacpp).
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from embeddings.base import Embedder
 from rag.answer.base import Answerer
 from rag.config import Settings
+from rag.errors import ModelError
+
+# backend name → "module:class" of a generative answerer with ``from_settings(settings, fallback)``.
+GENERATIVE = {
+    "seq2seq": "rag.answer.generative.seq2seq:Seq2SeqAnswerer",
+    "causal": "rag.answer.generative.causal:CausalAnswerer",
+    "llamacpp": "rag.answer.generative.llamacpp:LlamaCppAnswerer",
+    "openai": "rag.answer.generative.openai:OpenAIAnswerer",
+}
+BACKENDS = ("extractive", "hybrid", *GENERATIVE)
+
+
+def extractive_answerer(
+    settings: Settings, embedder: Embedder | None, in_headings: Callable[[str], bool] | None = None
+) -> Answerer:
+    """The extractive answerer with the configured thresholds."""
+    from rag.answer.extractive import ExtractiveAnswerer, ExtractiveSettings
+
+    cfg = settings.answerer
+    return ExtractiveAnswerer(
+        embedder,
+        ExtractiveSettings(max_passages=cfg.max_passages, min_coverage=cfg.min_coverage, min_score=cfg.min_score),
+        in_headings,
+    )
+
+
+def generative_answerer(settings: Settings, backend: str, fallback: Answerer | None) -> Answerer:
+    """A generative answerer by backend name.
+
+    Raises:
+        ModelError: Unknown backend, or the model cannot be found or loaded.
+    """
+    if backend not in GENERATIVE:
+        raise ModelError(f"unknown answerer backend '{backend}' (expected one of {', '.join(BACKENDS)})")
+    module, cls = GENERATIVE[backend].split(":")
+    return getattr(importlib.import_module(module), cls).from_settings(settings, fallback)
 
 
 def make_answerer(
@@ -22,16 +62,16 @@ def make_answerer(
 
     Returns:
         An ``Answerer``.
+
+    Raises:
+        ModelError: A generative model cannot be found or loaded.
     """
     cfg = settings.answerer
     if cfg.backend == "extractive":
-        from rag.answer.extractive import ExtractiveAnswerer, ExtractiveSettings
+        return extractive_answerer(settings, embedder, in_headings)
+    extractive = extractive_answerer(settings, embedder, in_headings)
+    if cfg.backend == "hybrid":
+        from rag.answer.hybrid import HybridAnswerer
 
-        return ExtractiveAnswerer(
-            embedder,
-            ExtractiveSettings(max_passages=cfg.max_passages, min_coverage=cfg.min_coverage, min_score=cfg.min_score),
-            in_headings,
-        )
-    from rag.answer.generative import GenerativeAnswerer
-
-    return GenerativeAnswerer.from_settings(settings)
+        return HybridAnswerer(extractive, generative_answerer(settings, cfg.hybrid_model, None))
+    return generative_answerer(settings, cfg.backend, extractive if cfg.fallback == "extractive" else None)

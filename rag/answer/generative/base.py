@@ -1,0 +1,372 @@
+"""What every generative backend shares: prompt fitting, grounding, fallback, abstention and streaming.
+
+A backend supplies three things: how it counts a prompt's tokens, how it generates text for a
+prompt, and how it streams it (:class:`GenerativeAnswerer` documents the hooks). Everything else
+happens here, the same for every model:
+
+* The prompt (:mod:`rag.answer.generative.prompt`) holds the best ``max_passages`` passages, each
+  cut to its ``sentences_per_passage`` sentences that matter, and is fitted to the context.
+* The raw output is checked: markers normalised; a reply that opens by saying the passages do not
+  answer is an abstention (the model refused); sentences without a marker are dropped;
+  :func:`rag.answer.grounding.ground` drops sentences citing a passage not given or stating a figure
+  their cited passages do not hold. (A sentence without a marker is first given the marker of the
+  passage that supports it, if one does: small models forget markers; see ``_cite_missing``.)
+* Each kept claim cites the exact sentence of its passage that holds it (``claim_span``); markers
+  are renumbered by first use of each (passage, sentence). English answers state figures in
+  English with the Chinese figure kept.
+* When the model wrote claims but none survived, the answer is the ``fallback`` answerer's
+  (``answerer.fallback: extractive``) or an abstention (``abstain``); it is never passed through.
+
+Streaming yields the RAW text as the model writes it, then the final ``Answer`` whose text is the
+grounded one and may differ; clients replace what they showed with the final text.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from rag.answer.base import Answerer, abstention
+from rag.answer.generative.markers import claims, normalize_markers, says_not_found
+from rag.answer.generative.prompt import (
+    Prompt,
+    fit,
+    history_turns,
+    instructions,
+    select_sentences,
+    user_message,
+)
+from rag.answer.grounding import (
+    MARKER,
+    bigrams,
+    claim_span,
+    ground,
+    markers,
+    sentences,
+    state_figures_in_english,
+)
+from rag.errors import ModelError
+from rag.numbers import find_quantities, numbers_grounded
+from rag.question import question_script
+from rag.types import Answer, Citation, Hit
+
+log = logging.getLogger(__name__)
+
+RELATED = 3  # passages offered with an abstention, as the extractive answerer does
+MIN_PROMPT_BUDGET = 16
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def estimate_tokens(text: str) -> int:
+    """A cautious token count for a BPE model that has not been asked: a CJK character each, 3 other characters.
+
+    >>> estimate_tokens("昌都 Chamdo")
+    5
+    """
+    cjk = len(_CJK.findall(text))
+    return cjk + -(-(len(text) - cjk) // 3)
+
+
+def threaded_stream(run: Callable[[Callable[[str], bool], threading.Event], None]) -> Iterator[str]:
+    """Turn a blocking, callback-driven generation into an iterator of pieces.
+
+    ``run(emit, stop)`` runs in a thread; it calls ``emit(piece)`` for every piece (``emit`` returns
+    True once the reader has left, so the model may stop) and should also watch ``stop``. An
+    exception in ``run`` is raised in the reader as a ``ModelError``.
+    """
+    pieces: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+    done = object()
+    errors: list[BaseException] = []
+
+    def emit(piece: str) -> bool:
+        if piece:
+            pieces.put(piece)
+        return stop.is_set()
+
+    def body() -> None:
+        try:
+            run(emit, stop)
+        except BaseException as exc:  # re-raised in the reader's thread below
+            errors.append(exc)
+        finally:
+            pieces.put(done)
+
+    thread = threading.Thread(target=body, name="rag-generate", daemon=True)
+    thread.start()
+    try:
+        while (item := pieces.get()) is not done:
+            yield str(item)
+    finally:
+        stop.set()
+        thread.join()
+    if errors:
+        raise ModelError(f"generation failed: {errors[0]}") from errors[0]
+
+
+# Share of a figure-less claim's character pairs one passage sentence must hold to be cited for it.
+_SUPPORT = 0.6
+
+
+def _cite_missing(sentence: str, passages: dict[int, str]) -> str:
+    """Give a sentence the model left without a marker the passage that supports it, if one does.
+
+    Small models often answer right and forget the marker. A sentence stating figures cites the
+    first passage holding all of them (the guard then checks them like any other); one without
+    figures cites the passage with a sentence holding at least 60% of its character pairs (a
+    paraphrase of that sentence). Otherwise it stays uncited and is dropped.
+
+    >>> _cite_missing("昌都搬迁了9.9万人。", {1: "拉萨", 2: "涉及9.9万人"})
+    '昌都搬迁了9.9万人[2]。'
+    >>> _cite_missing("阿里电网结束了孤网运行。", {1: "林芝下雪。", 2: "阿里电网结束了孤网运行的历史。"})
+    '阿里电网结束了孤网运行[2]。'
+    """
+    if MARKER.search(sentence):
+        return sentence
+    if find_quantities(sentence):
+        n = next((n for n, p in passages.items() if not numbers_grounded(sentence, [p])), None)
+    else:
+        n = supporting_passage(sentence, passages)
+    if n is None:
+        return sentence
+    body = sentence.rstrip()
+    end = len(body) - len(body.rstrip("。！？!?."))
+    return f"{body[: len(body) - end]}[{n}]{body[len(body) - end :]}{sentence[len(body) :]}"
+
+
+def supporting_passage(claim: str, passages: dict[int, str]) -> int | None:
+    """The passage with a sentence holding at least ``_SUPPORT`` of ``claim``'s character pairs, best first."""
+    pairs = bigrams(claim)
+    if len(pairs) < 4:  # too short to tell a paraphrase from a coincidence
+        return None
+    best, best_share = None, _SUPPORT
+    for n, passage in passages.items():
+        for s in sentences(passage):
+            share = len(pairs & bigrams(s)) / len(pairs)
+            if share >= best_share:
+                best, best_share = n, share
+    return best
+
+
+class GenerativeAnswerer:
+    """An answerer that has a model write the answer, then cites and grounds it.
+
+    Backends override :meth:`generate_text` and :meth:`stream_text`, and may override
+    :meth:`count_tokens`, :meth:`render` (to fill ``Prompt.text``) and ``control_tokens``.
+
+    Args:
+        name: The model's name (messages and logs).
+        max_new_tokens: Longest answer in tokens.
+        max_passages: Most passages put in the prompt (the best ones).
+        context_length: The model's context window in tokens.
+        sentences_per_passage: Sentences kept per passage (0 keeps whole passages).
+        fallback: Answers when the model's claims all fail the checks (None: abstain).
+        uses_history: Whether earlier turns go into the prompt.
+        shares_context: Whether the answer shares the window with the prompt (decoder-only models).
+    """
+
+    control_tokens: list[str] = []
+
+    def __init__(
+        self,
+        name: str,
+        max_new_tokens: int = 128,
+        max_passages: int = 5,
+        context_length: int = 4096,
+        sentences_per_passage: int = 0,
+        fallback: Answerer | None = None,
+        uses_history: bool = True,
+        shares_context: bool = True,
+    ) -> None:
+        self.name = name
+        self.max_new_tokens = max_new_tokens
+        self.max_passages = max_passages
+        self.context_length = context_length
+        self.sentences_per_passage = sentences_per_passage
+        self.fallback = fallback
+        self.uses_history = uses_history
+        self.shares_context = shares_context
+
+    def check_budget(self) -> None:
+        """Raise ``ModelError`` when ``max_new_tokens`` leaves no room for a prompt."""
+        if self.prompt_budget < MIN_PROMPT_BUDGET:
+            # Otherwise every prompt would be "too long" and each question would silently abstain.
+            raise ModelError(
+                f"answerer.max_new_tokens={self.max_new_tokens} leaves no room for a prompt in the "
+                f"{self.context_length}-token context of {self.name}"
+            )
+
+    @property
+    def prompt_budget(self) -> int:
+        """Tokens the prompt may use: the context, minus the answer when both share the window."""
+        return self.context_length - (self.max_new_tokens if self.shares_context else 0)
+
+    # -- backend hooks ------------------------------------------------------------------------------
+    def count_tokens(self, prompt: Prompt) -> int:
+        """Tokens ``prompt`` takes (default: :func:`estimate_tokens` over its messages)."""
+        return sum(estimate_tokens(m["content"]) + 4 for m in prompt.messages())
+
+    def render(self, prompt: Prompt) -> None:
+        """Fill ``prompt.text`` / ``add_special_tokens`` for backends that tokenize one string (default: nothing)."""
+
+    def generate_text(self, prompt: Prompt) -> str:
+        """The raw answer to ``prompt`` (greedy).
+
+        Raises:
+            ModelError: Generation failed.
+        """
+        raise NotImplementedError
+
+    def stream_text(self, prompt: Prompt) -> Iterator[str]:
+        """Raw answer pieces as they are generated; closing the iterator stops generation.
+
+        Raises:
+            ModelError: Generation failed.
+        """
+        raise NotImplementedError
+
+    # -- public API ---------------------------------------------------------------------------------
+    def answer(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Answer:
+        """Answer ``question`` from ``hits`` (see the module docstring).
+
+        Returns:
+            The grounded answer with citations numbered as in its text, the fallback's answer, or an
+            abstention. ``timings["generate"]`` holds the generation seconds.
+        """
+        prompt = self.build_prompt(question, hits, history)
+        if prompt is None:
+            return abstention(question_script(question), hits, RELATED)
+        t = time.perf_counter()
+        raw = self.generate_text(prompt)
+        return self.finish(raw, prompt, hits, {"generate": time.perf_counter() - t}, question, history)
+
+    def stream(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Iterator[str | Answer]:
+        """Yield raw text pieces as the model writes them, then the final grounded ``Answer``.
+
+        Raises:
+            ModelError: Generation failed.
+        """
+        prompt = self.build_prompt(question, hits, history)
+        if prompt is None:
+            yield abstention(question_script(question), hits, RELATED)
+            return
+        t = time.perf_counter()
+        pieces: list[str] = []
+        stream = self.stream_text(prompt)
+        try:
+            for piece in stream:
+                if piece:
+                    if not pieces:
+                        first = time.perf_counter() - t
+                    pieces.append(piece)
+                    yield piece
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+        timings = {"generate": time.perf_counter() - t}
+        if pieces:
+            timings["first_token"] = first
+        yield self.finish("".join(pieces), prompt, hits, timings, question, history)
+
+    # -- prompt -------------------------------------------------------------------------------------
+    def build_prompt(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Prompt | None:
+        """The prompt for ``question``: best passages, trimmed to their sentences that matter, fitted to the context.
+
+        Returns:
+            The prompt, or None when there are no passages or not even one trimmed passage fits.
+        """
+        lang = question_script(question)
+        hits = hits[: self.max_passages]
+        if not hits:
+            return None
+        turns = history_turns(history, self.control_tokens) if self.uses_history else []
+        texts = [select_sentences(question, h.chunk.text, self.sentences_per_passage) for h in hits]
+        system = instructions(lang)
+
+        def render(n_turns: int, passages: list[str]) -> tuple[Prompt, int]:
+            shown = hits[: len(passages)]
+            prompt = Prompt(
+                system=system,
+                user=user_message(lang, question, shown, passages, self.control_tokens),
+                hits=shown,
+                passages=passages,
+                lang=lang,
+                turns=turns[len(turns) - n_turns :],
+            )
+            self.render(prompt)
+            return prompt, self.count_tokens(prompt)
+
+        return fit(render, texts, len(turns), self.prompt_budget, lambda n: turns[len(turns) - n]["role"] == "user")
+
+    # -- checking the output ------------------------------------------------------------------------
+    def finish(
+        self,
+        raw: str,
+        prompt: Prompt,
+        hits: list[Hit],
+        timings: dict[str, float] | None = None,
+        question: str = "",
+        history: list[dict] | None = None,
+    ) -> Answer:
+        """Turn raw model output into the final, grounded ``Answer``.
+
+        Args:
+            raw: The model's text, with markers in prompt numbering.
+            prompt: The prompt it answered (its ``hits`` define ``[1]..[k]``).
+            hits: All hits (related passages for an abstention, and the fallback's input).
+            timings: Seconds per stage, copied into the answer.
+            question: The question (sentence matching for citation spans; the fallback).
+            history: Earlier turns (the fallback).
+
+        Returns:
+            The answer with one ``Citation`` per cited (passage, sentence), numbered by first use; an
+            abstention when the model said it cannot find the answer; the fallback's answer (or an
+            abstention) when none of its claims survives the checks.
+        """
+        timings = dict(timings or {})
+        text = normalize_markers(raw).strip()
+        parts = [x for x in sentences(text) if x.strip()]
+        # The model was told to say it cannot find the answer: opening with that is an abstention.
+        if not parts or says_not_found(parts[0]):
+            return abstention(prompt.lang, hits, RELATED, timings)
+        passages = {i + 1: p for i, p in enumerate(prompt.passages)}
+        cited = "".join(x for x in (_cite_missing(c, passages) for c in claims(text)) if MARKER.search(x)).strip()
+        checked = ground(cited, passages)
+        if checked.dropped:
+            log.debug("guard dropped %s (ungrounded figures %s)", checked.dropped, checked.ungrounded_numbers)
+        if not checked.text or not markers(checked.text):
+            return self._fall_back(question, hits, history, prompt.lang, timings)
+        final, citations = self._cite(checked.text, prompt, question)
+        return Answer(final, citations, False, [], timings)
+
+    def _fall_back(
+        self, question: str, hits: list[Hit], history: list[dict] | None, lang: str, timings: dict[str, float]
+    ) -> Answer:
+        if self.fallback is None or not question:
+            return abstention(lang, hits, RELATED, timings)
+        answer = self.fallback.answer(question, hits, history)
+        answer.timings = timings | answer.timings | {"fallback": 1.0}
+        return answer
+
+    def _cite(self, text: str, prompt: Prompt, question: str) -> tuple[str, list[Citation]]:
+        """Renumber markers by (passage, claim sentence) and build exact-span citations."""
+        keys: dict[tuple[int, int, int], int] = {}
+        out: list[str] = []
+        for sentence in sentences(text):
+            cited = list(dict.fromkeys(markers(sentence)))
+            spans = {n: claim_span(sentence, prompt.hits[n - 1].chunk.text, question) for n in cited}
+            new = {n: keys.setdefault((n, *spans[n]), len(keys) + 1) for n in cited}
+            body = MARKER.sub(lambda m, new=new: f"[{new[int(m.group(1))]}]", sentence)
+            if prompt.lang == "en":
+                body = state_figures_in_english(body, [prompt.passages[n - 1] for n in cited])
+            out.append(body)
+        citations = []
+        for (n, s, e), number in keys.items():
+            c = prompt.hits[n - 1].chunk
+            citations.append(Citation(number, c.doc_id, c.chunk_id, c.start + s, c.start + e, c.text[s:e]))
+        return "".join(out).strip(), citations

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.answer.factory import make_answerer
+from rag.config import REPO_ROOT, load_settings
+from rag.errors import ModelError
+
+
+def test_extractive_path_imports_no_model_runtime() -> None:
+    code = (
+        "import sys\n"
+        "from rag.answer.factory import make_answerer\n"
+        "from rag.config import load_settings\n"
+        "make_answerer(load_settings(None), None)\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'xllamacpp') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("backend", "message"), [("llamacpp", "rag models install"), ("openai", "base_url")])
+def test_generative_backends_are_chosen_by_name(backend: str, message: str, tmp_path: Path) -> None:
+    settings = load_settings(None, {"home": str(tmp_path), "answerer": {"backend": backend}})
+    with pytest.raises(ModelError, match=message):
+        make_answerer(settings, None)
+
+
+def test_openai_backend_gets_the_extractive_fallback(tmp_path: Path) -> None:
+    from rag.answer.extractive import ExtractiveAnswerer
+
+    settings = load_settings(
+        None, {"home": str(tmp_path), "answerer": {"backend": "openai", "base_url": "http://127.0.0.1:9/v1"}}
+    )
+    assert isinstance(make_answerer(settings, None).fallback, ExtractiveAnswerer)
+    settings.answerer.fallback = "abstain"
+    assert make_answerer(settings, None).fallback is None
