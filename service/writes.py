@@ -81,9 +81,13 @@ class WriteQueue:
         return self._queue.full()
 
     def retry_after(self) -> int:
-        """Seconds until the queue has likely drained by one: the recent mean write time times the backlog."""
+        """Seconds until a place in the queue is likely free: the recent mean write time.
+
+        Not the time the whole backlog takes: told that, refused clients come back after the queue has
+        drained and the writer idles meanwhile (80 concurrent uploads took 182 s instead of ~40 s).
+        """
         mean = sum(self._seconds) / len(self._seconds) if self._seconds else 1.0
-        return min(60, max(1, math.ceil(mean * (self.pending() + 1))))
+        return min(60, max(1, math.ceil(mean)))
 
     def close(self, timeout: float = 10.0) -> None:
         """Refuse new writes, let the queued ones finish (up to ``timeout`` s) and stop the thread."""
