@@ -114,9 +114,10 @@ class AnswererConfig(_Section):
     device: str = "auto"
     max_new_tokens: int = Field(128, ge=1)
     max_passages: int = Field(5, ge=1)
-    # Abstention thresholds of the extractive answerer, set on the dev set (see the eval report).
-    min_coverage: float = Field(0.4, ge=0, le=1)
-    min_score: float = Field(0.4, ge=0, le=1)
+    # The extractive answerer's learned models (eval/train_answerer.py); '' is the shipped file. Its
+    # abstention threshold is calibrated on the dev data; ``threshold`` overrides it.
+    scorer: str = ""
+    threshold: float | None = Field(None, ge=0, le=1)
 
 
 class ServiceConfig(_Section):

@@ -86,6 +86,7 @@ class Answer:
         related: Closest passages offered when abstaining (not claimed as support).
         timings: Seconds per stage.
         question: The (possibly rewritten) standalone question that was answered.
+        confidence: The answerer's probability that the answer is right (None: it gives none).
     """
 
     text: str
@@ -94,3 +95,4 @@ class Answer:
     related: list[Citation] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     question: str = ""
+    confidence: float | None = None

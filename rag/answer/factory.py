@@ -29,7 +29,7 @@ def make_answerer(
 
         return ExtractiveAnswerer(
             embedder,
-            ExtractiveSettings(max_passages=cfg.max_passages, min_coverage=cfg.min_coverage, min_score=cfg.min_score),
+            ExtractiveSettings(max_passages=cfg.max_passages, model=cfg.scorer or None, threshold=cfg.threshold),
             in_headings,
         )
     from rag.answer.generative import GenerativeAnswerer

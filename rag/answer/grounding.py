@@ -15,7 +15,8 @@ from rag.numbers import numbers_grounded
 
 MARKER = re.compile(r"\[(\d+)\]")  # a citation marker as every answerer writes it
 # Sentence ends in Chinese and English answers; the marker run after an end stays with its sentence.
-_SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]|\n|$)(?:\s*\[\d+\])*")
+# A quotation (“…”) is kept whole: a 。 inside quoted speech does not end the answer's sentence.
+_SENTENCE = re.compile(r"(?:“[^”\n]*”|[^。！？!?\n“])+(?:[。！？!?]|\n|$)(?:\s*\[\d+\])*|“[^\n]*")
 
 
 @dataclass

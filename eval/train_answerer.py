@@ -1,0 +1,219 @@
+"""Train the extractive answerer's models and write ``rag/answer/models/scorer.json``.
+
+Data: the public train split (``eval.public_data``, retrieval over its own corpus) and the default
+corpus's dev set (``eval/gold/dev.jsonl``) train the models; the public dev split and the dev set
+calibrate the abstention threshold (the probability that maximises accuracy, abstentions included).
+
+Steps: every question is retrieved through the real pipeline and its top passages' sentences are
+featurised by the answerer (``ExtractiveAnswerer.featurize``), cached under ``out/train_answerer/``
+(``--refresh`` recomputes). Then three logistic regressions are fitted (scikit-learn, training only):
+
+* sentence: P(the sentence holds the gold answer), over the candidate features;
+* abstain: P(the best sentence answers), over the question features (``features.question_features``);
+* span: P(a span of the best sentence is the gold span), over the span features (``rag.answer.spans``).
+
+Usage: ``python -m eval.train_answerer [--refresh] [--out rag/answer/models/scorer.json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.gold import GoldItem, load_gold
+from eval.metrics import answer_correct
+from eval.public_data import LICENCE, build_split
+from eval.public_eval import split_pipeline
+from rag.answer import spans as span_mod
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.features import question_features
+from rag.answer.model import DEFAULT_MODEL, AnswerModels, Logistic
+from rag.config import REPO_ROOT
+from rag.fold import fold_compact
+from rag.pipeline import Pipeline
+
+CACHE = REPO_ROOT / "out" / "train_answerer"
+RETRIEVED = 10
+TRAIN_GROUPS = ("public-train", "dev")
+CALIBRATION_GROUPS = ("public-dev", "dev")
+
+
+def _positive(item: GoldItem, text: str) -> bool:
+    if not item.answerable:
+        return False
+    if answer_correct({"answers": item.answers, "type": item.type, "answer_mode": item.answer_mode}, text, False):
+        return True
+    # A long gold answer spans sentences: a sentence inside it answers too.
+    f = fold_compact(text)
+    return len(f) >= 6 and any(f in fold_compact(a) for a in item.answers)
+
+
+def collect(group: str, pipeline: Pipeline, items: list[GoldItem]) -> list[dict[str, Any]]:
+    """Features and labels of every candidate sentence (and span) of every item."""
+    answerer = pipeline.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+    rows = []
+    for k, item in enumerate(items):
+        hits = pipeline.search(item.question, RETRIEVED)[: answerer.settings.max_passages]
+        query, found = answerer.featurize(item.question, hits)
+        cands = [{"x": c.features, "y": int(_positive(item, c.text)), "text": c.text} for c in found]
+        spans = []
+        if item.answerable:
+            for c in found:
+                if cands[found.index(c)]["y"]:
+                    for s in span_mod.candidate_spans(query, c.text):
+                        spans.append({"x": s.features, "f1": span_mod.span_f1(s.text, item.answers)})
+        rows.append(
+            {
+                "id": item.id,
+                "group": group,
+                "lang": item.lang,
+                "answerable": item.answerable,
+                "candidates": cands,
+                "spans": spans,
+                "answers": item.answers,
+            }
+        )
+        if k % 50 == 0:
+            print(f"  {group}: {k}/{len(items)}", flush=True)
+    return rows
+
+
+def load_rows(refresh: bool) -> list[dict[str, Any]]:
+    """All groups' rows, from the cache unless ``refresh``."""
+    rows: list[dict[str, Any]] = []
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for group in ("public-train", "public-dev", "dev"):
+        path = CACHE / f"{group}.jsonl"
+        if path.exists() and not refresh:
+            rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            continue
+        t = time.perf_counter()
+        if group == "dev":
+            pipeline = Pipeline.from_config(None)
+            pipeline.ensure_index()
+            items = load_gold(REPO_ROOT / "eval" / "gold" / "dev.jsonl")
+        else:
+            split = build_split(group.split("-")[1])
+            pipeline, items = split_pipeline(split), split.items
+        out = collect(group, pipeline, items)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
+        print(f"{group}: {len(out)} questions in {time.perf_counter() - t:.0f} s", flush=True)
+        rows += out
+    return rows
+
+
+def fit(names: list[str], x: np.ndarray, y: np.ndarray, c: float = 1.0, balanced: bool = False) -> Logistic:
+    """A standardised L2 logistic regression (scikit-learn), as the numpy ``Logistic``."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    lr = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
+    lr.fit((x - mean) / scale, y)
+    return Logistic(tuple(names), mean, scale, lr.coef_[0], float(lr.intercept_[0]))
+
+
+def _matrix(names: list[str], dicts: list[dict[str, float]]) -> np.ndarray:
+    return np.array([[d.get(n, 0.0) for n in names] for d in dicts], dtype=float)
+
+
+def question_rows(rows: list[dict], sentence: Logistic) -> list[tuple[dict, dict[str, float], int]]:
+    """(row, question features, label: the top-ranked sentence answers) of rows with candidates."""
+    out = []
+    for r in rows:
+        if not r["candidates"]:
+            out.append((r, {}, 0))
+            continue
+        p = sentence.probabilities([c["x"] for c in r["candidates"]])
+        order = np.argsort(-p, kind="stable")
+
+        class _C:  # the candidate shape question_features reads
+            def __init__(self, x: dict) -> None:
+                self.features = x
+
+        ranked = [_C(r["candidates"][i]["x"]) for i in order]
+        q = question_features(ranked, [float(p[i]) for i in order])  # type: ignore[arg-type]
+        out.append((r, q, int(r["candidates"][order[0]]["y"])))
+    return out
+
+
+def calibrate(probs: np.ndarray, answerable: np.ndarray, right: np.ndarray) -> tuple[float, float]:
+    """The threshold maximising accuracy (a right answer above it, an abstention on an unanswerable below)."""
+    best = (0.0, -1.0)
+    for t in np.unique(np.concatenate([probs, [0.0, 1.0]])):
+        acc = np.mean(np.where(probs >= t, right == 1, answerable == 0))
+        if acc > best[1] + 1e-12:
+            best = (float(t), float(acc))
+    # Halfway to the next probability above: the decision does not sit on a training value.
+    above = probs[probs > best[0]]
+    return (best[0] + float(above.min())) / 2 if len(above) and best[0] > 0 else best[0], best[1]
+
+
+def train(rows: list[dict]) -> tuple[AnswerModels, dict[str, Any]]:
+    """Fit the sentence, abstention and span models and calibrate the threshold."""
+    train_rows = [r for r in rows if r["group"] in TRAIN_GROUPS]
+    cands = [c for r in train_rows for c in r["candidates"]]
+    names = sorted({k for c in cands for k in c["x"]})
+    sentence = fit(names, _matrix(names, [c["x"] for c in cands]), np.array([c["y"] for c in cands]), c=0.5)
+
+    q_train = question_rows(train_rows, sentence)
+    q_names = sorted({k for _, q, _ in q_train for k in q})
+    keep = [(q, y) for _, q, y in q_train if q]
+    abstain = fit(q_names, _matrix(q_names, [q for q, _ in keep]), np.array([y for _, y in keep]), c=0.3)
+
+    calib = [r for r in rows if r["group"] in CALIBRATION_GROUPS]
+    q_cal = question_rows(calib, sentence)
+    probs = np.array([abstain.probabilities([q])[0] if q else 0.0 for _, q, _ in q_cal])
+    answerable = np.array([int(r["answerable"]) for r, _, _ in q_cal])
+    right = np.array([y for _, _, y in q_cal])
+    threshold, accuracy = calibrate(probs, answerable, right)
+    abstain = Logistic(abstain.names, abstain.mean, abstain.scale, abstain.weights, abstain.bias, threshold)
+
+    spans = [s for r in train_rows for s in r["spans"]]
+    s_names = sorted({k for s in spans for k in s["x"]})
+    span = fit(s_names, _matrix(s_names, [s["x"] for s in spans]), np.array([int(s["f1"] >= 0.6) for s in spans]))
+    report = {
+        "sentence_candidates": len(cands),
+        "questions_train": len(train_rows),
+        "questions_calibration": len(calib),
+        "calibrated_threshold": round(threshold, 4),
+        "calibration_accuracy": round(accuracy, 4),
+        "span_candidates": len(spans),
+    }
+    return AnswerModels(sentence, abstain, span), report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--refresh", action="store_true", help="recompute the cached features")
+    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
+    args = parser.parse_args()
+    t = time.perf_counter()
+    rows = load_rows(args.refresh)
+    models, report = train(rows)
+    data = {
+        "meta": {
+            "trained_by": "python -m eval.train_answerer",
+            "data": "public train split (eval/public_data.py) + eval/gold/dev.jsonl; calibrated on public dev + dev",
+            "licence": LICENCE,
+            **report,
+        },
+        "sentence": models.sentence.to_dict(),
+        "abstain": models.abstain.to_dict(),
+    }
+    if models.span is not None:
+        data["span"] = models.span.to_dict()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=1))
+    print(f"wrote {args.out} in {time.perf_counter() - t:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
