@@ -45,7 +45,7 @@ _PRONOUN = re.compile(r"[他她它][们們]?|其|该|此人|這|这")
 _QUESTION_WORDS = re.compile(r"什么|甚麼|什麼|哪|谁|誰|多少|几|幾|为什么|為什麼|如何|怎么|怎麼|是|的|了|吗|嗎|呢")
 
 # How many articles of a split are asked / distractors / left out, and questions per asked article.
-SIZES = {"dev": (60, 30, 20), "train": (120, 40, 40)}
+SIZES = {"dev": (60, 30, 20), "train": (90, 20, 30)}
 PER_ARTICLE = 3
 PER_LEFT_OUT = 2
 

@@ -143,6 +143,8 @@ class Settings(_Section):
 
     home: str = "${RAG_HOME}"
     corpus: str = str(DEFAULT_CORPUS)
+    # Domain knowledge of the corpus (rag/profiles/<name>.yaml or a path; "" for none): rag/profile.py.
+    profile: str = "tibet"
     chunker: ChunkerConfig = Field(default_factory=ChunkerConfig)
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
     index: IndexConfig = Field(default_factory=IndexConfig)

