@@ -10,7 +10,9 @@ featurised by the answerer (``ExtractiveAnswerer.featurize``), cached under ``ou
 
 * sentence: P(the sentence holds the gold answer), over the candidate features;
 * abstain: P(the best sentence answers), over the question features (``features.question_features``);
-* span: P(a span of the best sentence is the gold span), over the span features (``rag.answer.spans``).
+* span: P(a span of the best sentence is the gold span), over the span features (``rag.answer.spans``);
+* passage: P(a fused candidate passage holds the answer), over ``LearnedReranker.features``, for the
+  re-ranker; Recall@1/5 with and without it are reported on the calibration groups.
 
 Usage: ``python -m eval.train_answerer [--refresh] [--out rag/answer/models/scorer.json]``
 """
@@ -33,12 +35,14 @@ from rag.answer import spans as span_mod
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.features import question_features
 from rag.answer.model import DEFAULT_MODEL, AnswerModels, Logistic
+from rag.answer.rerank_model import LearnedReranker
 from rag.config import REPO_ROOT
 from rag.fold import fold_compact
 from rag.pipeline import Pipeline
 
 CACHE = REPO_ROOT / "out" / "train_answerer"
 RETRIEVED = 10
+RERANKED = 20  # fused candidates the re-ranker orders
 TRAIN_GROUPS = ("public-train", "dev")
 CALIBRATION_GROUPS = ("public-dev", "dev")
 
@@ -63,11 +67,16 @@ def collect(group: str, pipeline: Pipeline, items: list[GoldItem]) -> list[dict[
         query, found = answerer.featurize(item.question, hits)
         cands = [{"x": c.features, "y": int(_positive(item, c.text)), "text": c.text} for c in found]
         spans = []
-        if item.answerable:
-            for c in found:
-                if cands[found.index(c)]["y"]:
-                    for s in span_mod.candidate_spans(query, c.text):
-                        spans.append({"x": s.features, "f1": span_mod.span_f1(s.text, item.answers)})
+        if item.answerable and query.kind.kind in span_mod.SPAN_KINDS:
+            for i, c in enumerate(found):
+                if cands[i]["y"]:
+                    spans += [
+                        {"c": i, "x": s.features, "f1": span_mod.span_f1(s.text, item.answers)}
+                        for s in span_mod.candidate_spans(query, c.text)
+                    ]
+            # What a headline of the whole sentence scores, for calibrating when to state a span.
+            for i, c in enumerate(cands):
+                c["f1"] = span_mod.span_f1(c["text"], item.answers)
         rows.append(
             {
                 "id": item.id,
@@ -84,24 +93,41 @@ def collect(group: str, pipeline: Pipeline, items: list[GoldItem]) -> list[dict[
     return rows
 
 
-def load_rows(refresh: bool) -> list[dict[str, Any]]:
-    """All groups' rows, from the cache unless ``refresh``."""
+def collect_passages(group: str, pipeline: Pipeline, items: list[GoldItem]) -> list[dict[str, Any]]:
+    """Passage features and labels (holds a gold answer) of the fused candidates of answerable items."""
+    reranker = LearnedReranker(model=None, in_headings=pipeline.index.in_headings)
+    rows = []
+    for item in items:
+        if not item.answerable:
+            continue
+        hits = pipeline.search(item.question, RERANKED)
+        feats = reranker.features(item.question, hits)
+        labels = [int(_positive(item, h.chunk.text)) for h in hits]
+        rows.append({"id": item.id, "group": group, "lang": item.lang, "x": feats, "y": labels})
+    return rows
+
+
+def _group_data(group: str) -> tuple[Pipeline, list[GoldItem]]:
+    if group == "dev":
+        pipeline = Pipeline.from_config(None)
+        pipeline.ensure_index()
+        return pipeline, load_gold(REPO_ROOT / "eval" / "gold" / "dev.jsonl")
+    split = build_split(group.split("-")[1])
+    return split_pipeline(split), split.items
+
+
+def load_rows(refresh: bool, kind: str = "sentences") -> list[dict[str, Any]]:
+    """All groups' rows (``sentences`` or ``passages``), from the cache unless ``refresh``."""
     rows: list[dict[str, Any]] = []
     CACHE.mkdir(parents=True, exist_ok=True)
     for group in ("public-train", "public-dev", "dev"):
-        path = CACHE / f"{group}.jsonl"
+        path = CACHE / (f"{group}.jsonl" if kind == "sentences" else f"passages-{group}.jsonl")
         if path.exists() and not refresh:
             rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
             continue
         t = time.perf_counter()
-        if group == "dev":
-            pipeline = Pipeline.from_config(None)
-            pipeline.ensure_index()
-            items = load_gold(REPO_ROOT / "eval" / "gold" / "dev.jsonl")
-        else:
-            split = build_split(group.split("-")[1])
-            pipeline, items = split_pipeline(split), split.items
-        out = collect(group, pipeline, items)
+        pipeline, items = _group_data(group)
+        out = (collect if kind == "sentences" else collect_passages)(group, pipeline, items)
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
         print(f"{group}: {len(out)} questions in {time.perf_counter() - t:.0f} s", flush=True)
         rows += out
@@ -155,6 +181,33 @@ def calibrate(probs: np.ndarray, answerable: np.ndarray, right: np.ndarray) -> t
     return (best[0] + float(above.min())) / 2 if len(above) and best[0] > 0 else best[0], best[1]
 
 
+def calibrate_span(span: Logistic, sentence: Logistic, rows: list[dict]) -> tuple[float, float]:
+    """The span probability above which stating the span beats stating the sentence (mean headline F1),
+    over the rows whose top-ranked sentence answers; returns it and the F1 gained."""
+    options = []  # (best span's probability, its F1, the sentence's F1)
+    for r in rows:
+        if not r["candidates"] or not r["spans"]:
+            continue
+        p = sentence.probabilities([c["x"] for c in r["candidates"]])
+        top = int(np.argmax(p))
+        mine = [s for s in r["spans"] if s["c"] == top]
+        if not mine:
+            continue
+        q = span.probabilities([s["x"] for s in mine])
+        k = int(np.argmax(q))
+        options.append((float(q[k]), mine[k]["f1"], r["candidates"][top].get("f1", 0.0)))
+    if not options:
+        return 1.0, 0.0
+    probs = np.array([o[0] for o in options])
+    base = float(np.mean([o[2] for o in options]))
+    best = (1.0, base)
+    for t in np.unique(probs):
+        f1 = float(np.mean([o[1] if o[0] >= t else o[2] for o in options]))
+        if f1 > best[1] + 1e-12:
+            best = (float(t), f1)
+    return best[0], best[1] - base
+
+
 def train(rows: list[dict]) -> tuple[AnswerModels, dict[str, Any]]:
     """Fit the sentence, abstention and span models and calibrate the threshold."""
     train_rows = [r for r in rows if r["group"] in TRAIN_GROUPS]
@@ -178,6 +231,8 @@ def train(rows: list[dict]) -> tuple[AnswerModels, dict[str, Any]]:
     spans = [s for r in train_rows for s in r["spans"]]
     s_names = sorted({k for s in spans for k in s["x"]})
     span = fit(s_names, _matrix(s_names, [s["x"] for s in spans]), np.array([int(s["f1"] >= 0.6) for s in spans]))
+    span_threshold, span_gain = calibrate_span(span, sentence, calib)
+    span = Logistic(span.names, span.mean, span.scale, span.weights, span.bias, span_threshold)
     report = {
         "sentence_candidates": len(cands),
         "questions_train": len(train_rows),
@@ -185,8 +240,31 @@ def train(rows: list[dict]) -> tuple[AnswerModels, dict[str, Any]]:
         "calibrated_threshold": round(threshold, 4),
         "calibration_accuracy": round(accuracy, 4),
         "span_candidates": len(spans),
+        "span_threshold": round(span_threshold, 4),
+        "span_headline_f1_gain": round(span_gain, 4),
     }
     return AnswerModels(sentence, abstain, span), report
+
+
+def train_passages(rows: list[dict]) -> tuple[Logistic, dict[str, Any]]:
+    """Fit the passage model; Recall@1/5 of the fused order and the re-ranked one on the calibration groups."""
+    train_rows = [r for r in rows if r["group"] in TRAIN_GROUPS]
+    xs = [x for r in train_rows for x in r["x"]]
+    names = sorted({k for x in xs for k in x})
+    model = fit(names, _matrix(names, xs), np.array([y for r in train_rows for y in r["y"]]), balanced=True)
+    report: dict[str, Any] = {}
+    for group in CALIBRATION_GROUPS:
+        rs = [r for r in rows if r["group"] == group and r["x"]]
+        for name, order in (("fused", lambda r: list(range(len(r["y"])))), ("reranked", lambda r: _order(model, r))):
+            for k in (1, 5):
+                hits = [any(r["y"][i] for i in order(r)[:k]) for r in rs]
+                report[f"{group} {name} R@{k}"] = round(float(np.mean(hits)), 4) if hits else None
+    return model, report
+
+
+def _order(model: Logistic, r: dict) -> list[int]:
+    p = model.probabilities(r["x"])
+    return sorted(range(len(p)), key=lambda i: (-p[i], i))
 
 
 def main() -> None:
@@ -197,6 +275,8 @@ def main() -> None:
     t = time.perf_counter()
     rows = load_rows(args.refresh)
     models, report = train(rows)
+    passage, retrieval = train_passages(load_rows(args.refresh, "passages"))
+    report["retrieval"] = retrieval
     data = {
         "meta": {
             "trained_by": "python -m eval.train_answerer",
@@ -209,6 +289,7 @@ def main() -> None:
     }
     if models.span is not None:
         data["span"] = models.span.to_dict()
+    data["passage"] = passage.to_dict()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=1))
