@@ -75,7 +75,7 @@ def collect(group: str, pipeline: Pipeline, items: list[GoldItem]) -> list[dict[
                         for s in span_mod.candidate_spans(query, c.text)
                     ]
             # What a headline of the whole sentence scores, for calibrating when to state a span.
-            for i, c in enumerate(cands):
+            for c in cands:
                 c["f1"] = span_mod.span_f1(c["text"], item.answers)
         rows.append(
             {
