@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import jieba.posseg as pseg
@@ -32,7 +33,6 @@ _CN_NUM = r"[\d一二三四五六七八九十零〇○百千]+"
 _CN_DATE = re.compile(rf"{_CN_NUM}年(?:{_CN_NUM}月(?:{_CN_NUM}日)?)?")
 _PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
 _MAX_SPAN = 24
-_TYPES = ("person", "place", "org", "name", "time", "number", "quoted", "noun", "verb")
 
 
 @dataclass
@@ -46,8 +46,28 @@ class Span:
     score: float = 0.0
 
 
+_COUNTED = re.compile(r"\d+(?:[年月日天个個人次位名岁歲倍件部本座]|小时|小時)")
+
+
+def _counted(text: str) -> bool:
+    """Whether ``text`` counts something, in digits or in Chinese numerals (兩個, 十三年零八個月: cn2an)."""
+    if _COUNTED.search(text):
+        return True
+    if not re.search(r"[一二三四五六七八九十百千万萬两兩零〇]", text):
+        return False
+    import cn2an  # noqa: PLC0415 - 2 s to import; only span reading needs it
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return bool(_COUNTED.search(cn2an.transform(text, "cn2an")))
+        except (ValueError, KeyError):  # cn2an raises on malformed numerals
+            return False
+
+
 def _type_flags(flags: list[str], text: str) -> dict[str, float]:
     return {
+        "counted": float(_counted(text)),
         "person": float(any(f.startswith("nr") for f in flags)),
         "place": float("ns" in flags),
         "org": float("nt" in flags),

@@ -32,3 +32,8 @@ def test_figure_must_be_in_the_passage_it_cites() -> None:
 
 def test_markers_in_order() -> None:
     assert markers("a[2]b[1][3]") == [2, 1, 3]
+
+
+def test_a_full_stop_inside_quoted_speech_does_not_split_the_sentence() -> None:
+    text = "The documents say: “会议提出要求。到2020年完成9.9万人搬迁”[1]."
+    assert ground(text, {1: "会议提出要求。到2020年完成9.9万人搬迁"}).text == text
