@@ -41,7 +41,6 @@ from rag.fold import fold_compact
 from rag.pipeline import Pipeline
 
 CACHE = REPO_ROOT / "out" / "train_answerer"
-RETRIEVED = 10
 RERANKED = 20  # fused candidates the re-ranker orders
 TRAIN_GROUPS = ("public-train", "dev")
 CALIBRATION_GROUPS = ("public-dev", "dev")
@@ -61,9 +60,11 @@ def collect(group: str, pipeline: Pipeline, items: list[GoldItem]) -> list[dict[
     """Features and labels of every candidate sentence (and span) of every item."""
     answerer = pipeline.answerer
     assert isinstance(answerer, ExtractiveAnswerer)
+    reranker = LearnedReranker(model=None, in_headings=pipeline.index.in_headings)
     rows = []
     for k, item in enumerate(items):
-        hits = pipeline.search(item.question, RETRIEVED)[: answerer.settings.max_passages]
+        fused = pipeline.search(item.question, RERANKED)
+        hits = fused[: answerer.settings.max_passages]
         query, found = answerer.featurize(item.question, hits)
         cands = [{"x": c.features, "y": int(_positive(item, c.text)), "text": c.text} for c in found]
         spans = []
@@ -86,24 +87,15 @@ def collect(group: str, pipeline: Pipeline, items: list[GoldItem]) -> list[dict[
                 "candidates": cands,
                 "spans": spans,
                 "answers": item.answers,
+                # the fused candidates, for the passage re-ranker
+                "passages": {
+                    "x": reranker.features(item.question, fused),
+                    "y": [int(_positive(item, h.chunk.text)) for h in fused],
+                },
             }
         )
         if k % 50 == 0:
             print(f"  {group}: {k}/{len(items)}", flush=True)
-    return rows
-
-
-def collect_passages(group: str, pipeline: Pipeline, items: list[GoldItem]) -> list[dict[str, Any]]:
-    """Passage features and labels (holds a gold answer) of the fused candidates of answerable items."""
-    reranker = LearnedReranker(model=None, in_headings=pipeline.index.in_headings)
-    rows = []
-    for item in items:
-        if not item.answerable:
-            continue
-        hits = pipeline.search(item.question, RERANKED)
-        feats = reranker.features(item.question, hits)
-        labels = [int(_positive(item, h.chunk.text)) for h in hits]
-        rows.append({"id": item.id, "group": group, "lang": item.lang, "x": feats, "y": labels})
     return rows
 
 
@@ -116,18 +108,18 @@ def _group_data(group: str) -> tuple[Pipeline, list[GoldItem]]:
     return split_pipeline(split), split.items
 
 
-def load_rows(refresh: bool, kind: str = "sentences") -> list[dict[str, Any]]:
-    """All groups' rows (``sentences`` or ``passages``), from the cache unless ``refresh``."""
+def load_rows(refresh: bool) -> list[dict[str, Any]]:
+    """All groups' rows, from the cache unless ``refresh``."""
     rows: list[dict[str, Any]] = []
     CACHE.mkdir(parents=True, exist_ok=True)
     for group in ("public-train", "public-dev", "dev"):
-        path = CACHE / (f"{group}.jsonl" if kind == "sentences" else f"passages-{group}.jsonl")
+        path = CACHE / f"{group}.jsonl"
         if path.exists() and not refresh:
             rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
             continue
         t = time.perf_counter()
         pipeline, items = _group_data(group)
-        out = (collect if kind == "sentences" else collect_passages)(group, pipeline, items)
+        out = collect(group, pipeline, items)
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
         print(f"{group}: {len(out)} questions in {time.perf_counter() - t:.0f} s", flush=True)
         rows += out
@@ -275,7 +267,7 @@ def main() -> None:
     t = time.perf_counter()
     rows = load_rows(args.refresh)
     models, report = train(rows)
-    passage, retrieval = train_passages(load_rows(args.refresh, "passages"))
+    passage, retrieval = train_passages([r["passages"] | r for r in rows if r["answerable"]])
     report["retrieval"] = retrieval
     data = {
         "meta": {

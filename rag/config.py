@@ -118,6 +118,7 @@ class AnswererConfig(_Section):
     # abstention threshold is calibrated on the dev data; ``threshold`` overrides it.
     scorer: str = ""
     threshold: float | None = Field(None, ge=0, le=1)
+    embed_sentences: bool = False  # e5 similarity of each candidate sentence (the shipped model has none)
 
 
 class ServiceConfig(_Section):

@@ -48,12 +48,16 @@ class ExtractiveSettings:
         model: The models' JSON file ('' or None: the shipped ``rag/answer/models/scorer.json``).
         threshold: Abstain below this answer probability (None: the model's calibrated threshold).
         related: Passages listed with an abstention.
+        embed_sentences: Embed every candidate sentence for its similarity to the question. Off by
+            default: ~40 sentence embeddings per question cost more CPU than the signal was worth on
+            this machine; the passage's dense score stands in (the shipped model was trained so).
     """
 
     max_passages: int = 5
     model: str | None = None
     threshold: float | None = None
     related: int = 3
+    embed_sentences: bool = False
 
 
 class ExtractiveAnswerer:
@@ -158,7 +162,7 @@ class ExtractiveAnswerer:
         return figure_by_measure(query, c.text, lead(query, c.text, c.quantities))
 
     def _similarities(self, question: str, texts: list[str]) -> list[float]:
-        if self.embedder is None:
+        if self.embedder is None or not self.settings.embed_sentences:
             return [0.0] * len(texts)
         q = self.embedder.embed_queries([fold(question)])[0]
         p = self.embedder.embed_passages(texts)

@@ -32,7 +32,12 @@ def make_answerer(
 
         return ExtractiveAnswerer(
             embedder,
-            ExtractiveSettings(max_passages=cfg.max_passages, model=cfg.scorer or None, threshold=cfg.threshold),
+            ExtractiveSettings(
+                max_passages=cfg.max_passages,
+                model=cfg.scorer or None,
+                threshold=cfg.threshold,
+                embed_sentences=cfg.embed_sentences,
+            ),
             in_headings,
         )
     from rag.answer.generative import GenerativeAnswerer

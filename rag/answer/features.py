@@ -77,7 +77,7 @@ def score_candidates(
     total = sum(weights.values()) or 1.0
     bm25 = _bm25(q_terms, folded)
     top_bm25 = max(bm25, default=0.0) or 1.0
-    sim_share = _rank_share(sims)
+    sim_share = _rank_share(sims) if any(sims) else [0.0] * n  # no embedder: no ranking either
     top_sim = max(sims, default=0.0)
     q_compact = fold_compact(query.text)
     q_bigrams = _bigrams(q_compact)

@@ -24,12 +24,15 @@ class LearnedReranker:
     """Re-orders hits by the passage model.
 
     Args:
-        model: The passage model (None: the shipped one; a file without it leaves the order alone).
+        model: The passage model; ``"shipped"``: the one in ``models/scorer.json``; None: none (the hits keep
+            their order; training reads ``features`` this way).
         in_headings: As for ``ExtractiveAnswerer`` (names of the corpus's headings anchor the subject).
     """
 
-    def __init__(self, model: Logistic | None = None, in_headings: Callable[[str], bool] | None = None) -> None:
-        self.model = model if model is not None else load_models().passage
+    def __init__(
+        self, model: Logistic | str | None = "shipped", in_headings: Callable[[str], bool] | None = None
+    ) -> None:
+        self.model = load_models().passage if model == "shipped" else model
         # The lexical reading of the answerer: no embedder, its own passage count lifted to all candidates.
         self._reader = ExtractiveAnswerer(None, ExtractiveSettings(max_passages=1000), in_headings)
 
