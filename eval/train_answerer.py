@@ -33,7 +33,7 @@ from eval.public_data import LICENCE, build_split
 from eval.public_eval import split_pipeline
 from rag.answer import spans as span_mod
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.features import question_features
+from rag.answer.features import add_derived, question_features
 from rag.answer.model import DEFAULT_MODEL, AnswerModels, Logistic
 from rag.answer.rerank_model import LearnedReranker
 from rag.config import REPO_ROOT
@@ -202,6 +202,8 @@ def calibrate_span(span: Logistic, sentence: Logistic, rows: list[dict]) -> tupl
 
 def train(rows: list[dict]) -> tuple[AnswerModels, dict[str, Any]]:
     """Fit the sentence, abstention and span models and calibrate the threshold."""
+    for r in rows:  # cached rows may predate a derived feature: recompute them all
+        add_derived([c["x"] for c in r["candidates"]])
     train_rows = [r for r in rows if r["group"] in TRAIN_GROUPS]
     cands = [c for r in train_rows for c in r["candidates"]]
     names = sorted({k for c in cands for k in c["x"]})

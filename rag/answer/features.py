@@ -129,10 +129,27 @@ def score_candidates(
         x["en_coverage"] = c.coverage if english else 0.0
         x["en_similarity"] = sim if english else 0.0
         c.features = x
-    top_cov = max((c.coverage for c in candidates), default=0.0)
     for c in candidates:
         c.features["coverage"] = c.coverage
-        c.features["coverage_gap"] = c.coverage - top_cov
+    add_derived([c.features for c in candidates])
+
+
+_RELATIVE = ("coverage", "coverage_terms", "bigram_overlap", "passage_dense", "type_score", "bm25_sentence_raw")
+
+
+def add_derived(rows: list[dict[str, float]]) -> None:
+    """Add the features derived from the others (in place): each candidate's gap to the question's best
+    on the main signals, and the quantity-specific signals crossed with the quantity kind."""
+    tops = {k: max((r.get(k, 0.0) for r in rows), default=0.0) for k in _RELATIVE}
+    for r in rows:
+        for k in _RELATIVE:
+            r[f"{k}_gap"] = r.get(k, 0.0) - tops[k]
+        q = r.get("kind_quantity", 0.0)
+        r["quantity_figure"] = q * r.get("has_figure", 0.0)
+        r["quantity_no_figure"] = q * (1.0 - r.get("has_figure", 0.0))
+        r["quantity_unit"] = q * r.get("unit_match", 0.0)
+        r["quantity_measure"] = q * r.get("figure_by_measure", 0.0)
+        r["en_required_missing"] = r.get("english", 0.0) * r.get("required_missing", 0.0)
 
 
 def question_features(ranked: list[Candidate], probabilities: list[float]) -> dict[str, float]:
