@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import qtype
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer, ExtractiveSettings
 from rag.answer.terms import match_terms
 from rag.config import RetrievalConfig
 from rag.crosslingual.english import stem, words
@@ -158,6 +158,29 @@ def _hit(doc_id: str, text: str, context: str, n: int) -> Hit:
 
 
 @pytest.fixture
+def english(tmp_path) -> ExtractiveAnswerer:
+    """The answerer under a hand-set model (coverage, kind match, the counted thing required), so these
+    tests check the English reading and statement, not the shipped weights."""
+    import json
+
+    def logistic(weights: dict[str, float], bias: float) -> dict:
+        n = len(weights)
+        return {
+            "features": list(weights),
+            "mean": [0.0] * n,
+            "scale": [1.0] * n,
+            "weights": list(weights.values()),
+            "bias": bias,
+            "threshold": 0.5,
+        }
+
+    path = tmp_path / "scorer.json"
+    sentence = logistic({"coverage": 6.0, "type_score": 2.0, "anchor_missing": -4.0, "required_missing": -8.0}, -4.0)
+    path.write_text(json.dumps({"sentence": sentence, "abstain": logistic({"p_best": 10.0}, -5.0)}), encoding="utf-8")
+    return ExtractiveAnswerer(settings=ExtractiveSettings(model=str(path)))
+
+
+@pytest.fixture
 def hits() -> list[Hit]:
     return [
         _hit(
@@ -170,8 +193,8 @@ def hits() -> list[Hit]:
     ]
 
 
-def test_english_answer_is_stated_in_english_with_the_quote(hits: list[Hit]) -> None:
-    answer = ExtractiveAnswerer().answer("How many people were relocated in Chamdo?", hits)
+def test_english_answer_is_stated_in_english_with_the_quote(english: ExtractiveAnswerer, hits: list[Hit]) -> None:
+    answer = english.answer("How many people were relocated in Chamdo?", hits)
     assert not answer.abstained
     assert answer.text.startswith("About 99,000 people (9.9万人)[1]. The source says: “")
     c = answer.citations[0]
@@ -179,13 +202,13 @@ def test_english_answer_is_stated_in_english_with_the_quote(hits: list[Hit]) -> 
     assert "9.9万人" in c.quote
 
 
-def test_english_answer_picks_the_asked_place(hits: list[Hit]) -> None:
-    answer = ExtractiveAnswerer().answer("How many people were relocated in Lhasa?", hits)
+def test_english_answer_picks_the_asked_place(english: ExtractiveAnswerer, hits: list[Hit]) -> None:
+    answer = english.answer("How many people were relocated in Lhasa?", hits)
     assert not answer.abstained and "32,000 people (3.2万人)" in answer.text
 
 
-def test_english_question_about_an_uncounted_thing_abstains(hits: list[Hit]) -> None:
-    answer = ExtractiveAnswerer().answer("How many tourists visited Chamdo?", hits)
+def test_english_question_about_an_uncounted_thing_abstains(english: ExtractiveAnswerer, hits: list[Hit]) -> None:
+    answer = english.answer("How many tourists visited Chamdo?", hits)
     assert answer.abstained and answer.text.startswith("The documents do not say.")
 
 
