@@ -32,7 +32,7 @@ class LearnedReranker:
     def __init__(
         self, model: Logistic | str | None = "shipped", in_headings: Callable[[str], bool] | None = None
     ) -> None:
-        self.model = load_models().passage if model == "shipped" else model
+        self.model = load_models().passage if model == "shipped" else model if isinstance(model, Logistic) else None
         # The lexical reading of the answerer: no embedder, its own passage count lifted to all candidates.
         self._reader = ExtractiveAnswerer(None, ExtractiveSettings(max_passages=1000), in_headings)
 
