@@ -122,5 +122,4 @@ class Answer:
             "related": [cite(c) for c in self.related],
             "timings": self.timings,
             "question": self.question,
-            "confidence": self.confidence,
         }
