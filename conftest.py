@@ -43,8 +43,13 @@ def _borrow(user_home: Path, home: Path) -> None:
     models = user_home / "models"
     if models.is_dir():
         for model in models.iterdir():
-            if model.is_dir() and not model.name.startswith("."):
+            if model.name.startswith("."):
+                continue
+            if model.is_dir():
                 _link_tree(model, home / "models" / model.name)
+            elif model.is_file():  # a GGUF model is one file (beside its provenance marker)
+                (home / "models").mkdir(parents=True, exist_ok=True)
+                _symlink(model, home / "models" / model.name)
     cache = user_home / "cache"
     (home / "cache").mkdir(parents=True)
     if not cache.is_dir():
