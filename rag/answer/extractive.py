@@ -64,9 +64,7 @@ _SENTENCE_PIECE = re.compile(r"\d|[、，,]")
 
 _WHO_FLAGS = frozenset({"nr", "nrt", "nrfg", "nt"})  # 谁 asks for a person or a body, not a place
 
-# A rival's score and coverage, as shares of the answer's, when only one passage states the answer's figure.
-_UNCORROBORATED_SHARE = 0.8
-
+_UNCORROBORATED_SHARE = 0.8  # a rival's score and coverage share against an answer one passage states
 
 @dataclass
 class Candidate:
@@ -405,10 +403,8 @@ def _rival(
 
     It must pass the same checks as the answer (``measures``), and its own lead figure must be of the
     answer's unit and differ in value: a sentence that merely holds some other number is not a
-    disagreement. How close it must be depends on the answer's support: a figure only one passage
-    states (``cited`` is the answer alone) is uncorroborated, and a sentence made to echo the question
-    (an uploaded one-line claim) outscores every real one by enough to push a close-only rival out; so
-    against an uncorroborated answer a looser runner-up still counts, and the disagreement is shown.
+    disagreement. An answer only one passage states is uncorroborated: a sentence made to echo the
+    question (an uploaded claim) outscores every real one, so against it a looser runner-up counts.
     """
     if figure is None:
         return None
