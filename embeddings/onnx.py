@@ -17,6 +17,7 @@ import numpy as np
 
 from embeddings.errors import ModelError
 from embeddings.onnx_export import GRAPH_NAME, ONNX_DIR, TABLE_NAME, TOKENIZER_NAME, read_export
+from embeddings.tokenizer_subset import SubsetTokenizer
 
 
 def available_cores() -> int:
@@ -69,11 +70,19 @@ class OnnxEmbedder:
         device: str = "cpu",
     ) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         providers = _providers(device)
+        limit = min(max_seq_length, int(marker["max_seq_length"]))
+        # transformers' split_special_tokens: special-token text in the input is tokenized as text
+        split_special = bool(marker["split_special_tokens"])
+
+        def configure(tokenizer: Any) -> None:
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(max_length=limit)
+            tokenizer.encode_special_tokens = split_special
+
         try:
-            self._tokenizer = Tokenizer.from_file(str(export_dir / TOKENIZER_NAME))
+            self._tokenizer = SubsetTokenizer(export_dir, TOKENIZER_NAME, configure)
             self._table = np.load(export_dir / TABLE_NAME, mmap_mode="r")
             options = ort.SessionOptions()
             options.intra_op_num_threads = threads or available_cores()
@@ -87,10 +96,6 @@ class OnnxEmbedder:
             self._session = ort.InferenceSession(str(export_dir / GRAPH_NAME), options, providers=providers)
         except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
             raise ModelError(f"cannot load the ONNX embedder from {export_dir}: {exc}") from exc
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=min(max_seq_length, int(marker["max_seq_length"])))
-        # transformers' split_special_tokens: special-token text in the input is tokenized as text
-        self._tokenizer.encode_special_tokens = bool(marker["split_special_tokens"])
         self._lower = bool(marker["do_lower_case"])
         self._pad_id = int(marker["pad_id"])
         self.name = name
@@ -126,7 +131,7 @@ class OnnxEmbedder:
         """
         if self._lower:
             texts = [t.lower() for t in texts]
-        return [e.ids for e in self._tokenizer.encode_batch(texts)]
+        return self._tokenizer.encode_batch(texts)
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -21,8 +21,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
-import jieba.posseg as pseg
-
 from embeddings.base import Embedder
 from rag.answer import qtype
 from rag.answer.base import abstention
@@ -34,6 +32,7 @@ from rag.fold import fold, fold_compact, to_traditional
 from rag.numbers import Quantity, find_quantities, fold_same_length, render_english
 from rag.question import question_script
 from rag.retrieval import near_duplicate
+from rag.segment import pos_cut
 from rag.types import Answer, Citation, Hit
 
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
@@ -320,7 +319,7 @@ def _names(text: str, question: str, head: str = "", flags: frozenset[str] = NAM
 
     return [
         w.word
-        for w in pseg.cut(fold(text))
+        for w in pos_cut(fold(text))
         if w.flag in flags and len(w.word) >= 2 and not named_by_question(w.word) and w.word.endswith(head)
     ]
 

@@ -8,19 +8,14 @@ with its kind and terms for the answerer.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
-
-import jieba
-import jieba.posseg as pseg
 
 from rag.answer import qtype
 from rag.crosslingual.translate import TextVocabulary, translate
 from rag.fold import fold
 from rag.question import question_script
-
-jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at INFO on first use
+from rag.segment import pos_cut
 
 _QUESTION_NOISE = frozenset(
     [
@@ -128,7 +123,7 @@ def _tagged_terms(question: str) -> dict[str, str]:
     """``question_terms`` with each term's jieba part-of-speech tag."""
     stripped = _QUESTION_WORDS.sub(" ", fold(question))
     out: dict[str, str] = {}
-    for w in pseg.cut(stripped):
+    for w in pos_cut(stripped):
         word, flag = w.word.strip(), w.flag
         if not word or word in _QUESTION_NOISE or _is_function_word(flag) or not _WORD.search(word):
             continue
