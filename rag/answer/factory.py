@@ -46,7 +46,9 @@ def generative_answerer(settings: Settings, backend: str, fallback: Answerer | N
     if backend not in GENERATIVE:
         raise ModelError(f"unknown answerer backend '{backend}' (expected one of {', '.join(BACKENDS)})")
     module, cls = GENERATIVE[backend].split(":")
-    return getattr(importlib.import_module(module), cls).from_settings(settings, fallback)
+    answerer = getattr(importlib.import_module(module), cls).from_settings(settings, fallback)
+    answerer.verify = settings.answerer.verify  # the same switch for every backend (GenerativeAnswerer)
+    return answerer
 
 
 def make_answerer(
