@@ -182,6 +182,8 @@ class GenerativeAnswerer:
         uses_history: Whether earlier turns go into the prompt.
         shares_context: Whether the answer shares the window with the prompt (decoder-only models).
         verify: Ask the model whether the cited sentences answer the question (``answerer.verify``).
+        in_headings: Whether a term is a title or heading word of the corpus (the subject check's
+            names; ``Pipeline.in_headings``). None: only the given passages' headings count.
     """
 
     control_tokens: list[str] = []
@@ -197,6 +199,7 @@ class GenerativeAnswerer:
         uses_history: bool = True,
         shares_context: bool = True,
         verify: bool = False,
+        in_headings: Callable[[str], bool] | None = None,
     ) -> None:
         self.name = name
         self.max_new_tokens = max_new_tokens
@@ -207,6 +210,7 @@ class GenerativeAnswerer:
         self.uses_history = uses_history
         self.shares_context = shares_context
         self.verify = verify
+        self.in_headings = in_headings
 
     def check_budget(self) -> None:
         """Raise ``ModelError`` when ``max_new_tokens`` leaves no room for a prompt."""
@@ -365,7 +369,7 @@ class GenerativeAnswerer:
 
     def _on_subject(self, question: str, citations: list[Citation], prompt: Prompt, timings: dict[str, float]) -> bool:
         """Whether the answer is about what was asked: the subject check, then (with ``verify``) the model's yes."""
-        gaps = subject.missing(question, citations, prompt.hits)
+        gaps = subject.missing(question, citations, prompt.hits, self.in_headings)
         if gaps:
             log.debug("the cited sentences miss %s of the question: not answered", gaps)
             return False
