@@ -14,8 +14,9 @@ happens here, the same for every model:
 * Each kept claim cites the exact sentence of its passage that holds it (``claim_span``); markers
   are renumbered by first use of each (passage, sentence). English answers state figures in
   English with the Chinese figure kept.
-* The answer must be about what was asked (:func:`rag.answer.subject.missing`: the question's
-  names, years and figure kind in the cited sentences or their headings) and, with ``verify``,
+* The answer must be about what was asked (:func:`rag.answer.subject.missing`: the names the
+  question shares with the corpus's headings, a quantity question's year, measure and unit, in the
+  cited sentences, their headings or earlier in their passages) and, with ``verify``,
   the model must say yes when asked whether the cited sentences answer the question
   (:mod:`rag.answer.generative.verify`). Otherwise it is treated as if nothing survived.
 * When the model wrote claims but none survived, the answer is the ``fallback`` answerer's
