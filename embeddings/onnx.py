@@ -17,6 +17,7 @@ import numpy as np
 
 from embeddings.errors import ModelError
 from embeddings.onnx_export import GRAPH_NAME, ONNX_DIR, TABLE_NAME, TOKENIZER_NAME, read_export
+from embeddings.onnx_int8 import int8_graph
 from embeddings.tokenizer_subset import SubsetTokenizer
 
 
@@ -55,6 +56,7 @@ class OnnxEmbedder:
         max_seq_length: Token limit per text (capped at the model's own).
         threads: ONNX Runtime intra-op threads; 0 for one per available core.
         device: ``auto`` or ``cpu`` (``cuda`` only with onnxruntime-gpu).
+        precision: ``float32`` (the export) or ``int8`` (its quantized variant, made on first use).
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class OnnxEmbedder:
         max_seq_length: int = 512,
         threads: int = 0,
         device: str = "cpu",
+        precision: str = "float32",
     ) -> None:
         import onnxruntime as ort
 
@@ -93,12 +96,14 @@ class OnnxEmbedder:
             # Idle workers spinning for work burn CPU that other processes (or the other half of a
             # hybrid search) could use; a forward pass is long enough that waking them costs nothing.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._session = ort.InferenceSession(str(export_dir / GRAPH_NAME), options, providers=providers)
+            graph = export_dir / GRAPH_NAME if precision == "float32" else int8_graph(export_dir, GRAPH_NAME)
+            self._session = ort.InferenceSession(str(graph), options, providers=providers)
         except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
             raise ModelError(f"cannot load the ONNX embedder from {export_dir}: {exc}") from exc
         self._lower = bool(marker["do_lower_case"])
         self._pad_id = int(marker["pad_id"])
-        self.name = name
+        # the passage cache and the index manifest tell the int8 vectors from the float ones by name
+        self.name = name if precision == "float32" else f"{name}+{precision}"
         self.dim = int(marker["dim"])
         self.batch_size = batch_size
         self.query_prompt = query_prompt
