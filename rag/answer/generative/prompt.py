@@ -19,7 +19,8 @@ from rag.answer import qtype
 from rag.answer.grounding import MARKER
 from rag.answer.terms import match_terms
 from rag.chunking import split_units
-from rag.fold import fold
+from rag.fold import fold, to_simplified
+from rag.question import question_script
 from rag.numbers import find_quantities
 from rag.types import Hit
 
@@ -194,6 +195,10 @@ def passage_block(lang: str, hits: list[Hit], passages: list[str], control_token
 def user_message(lang: str, question: str, hits: list[Hit], passages: list[str], control_tokens: list[str]) -> str:
     """The user turn: passages, question, answer language."""
     labels = _LABELS[lang_key(lang)]
+    if lang == "zh-Hant" and question_script("".join(passages)) != "zh-Hant":
+        # A small model matches a traditional question against simplified passages poorly (on dev it
+        # refused 2 of 3): it reads and answers in the passages' script; the answer is converted back.
+        question, lang = to_simplified(question), "zh-Hans"
     # The question is the user's own text, but it must not be able to fake or close a passage fence.
     q = escape_fence(defuse(question, control_tokens)).strip()
     block = passage_block(lang, hits, passages, control_tokens)

@@ -15,6 +15,20 @@ def test_user_message_numbers_and_fences_passages() -> None:
     assert after.rstrip().endswith("回答语言：简体中文")
 
 
+def test_a_traditional_question_is_put_in_the_script_of_simplified_passages() -> None:
+    given = hits()
+    text = user_message("zh-Hant", "昌都搬遷了多少人?", given, [h.chunk.text for h in given], [])
+    after = text.partition("</passages>")[2]
+    assert "昌都搬迁了多少人?" in after and after.rstrip().endswith("回答语言：简体中文")
+
+
+def test_a_traditional_question_over_traditional_passages_stays_traditional() -> None:
+    given = hits()
+    passages = ["西藏累計實現62.8萬貧困人口脫貧、74個貧困縣區全部摘帽。"] * len(given)
+    after = user_message("zh-Hant", "西藏累計多少人脫貧?", given, passages, []).partition("</passages>")[2]
+    assert "西藏累計多少人脫貧?" in after and after.rstrip().endswith("回答语言：繁體中文")
+
+
 def test_injection_stays_inside_its_fence() -> None:
     texts = list(PASSAGES)
     texts[1] = ("evil", INJECTION, "")
