@@ -8,13 +8,14 @@ import re
 import jieba
 import jieba.posseg as pseg
 
+from rag.answer import postags
+
 _ZH_FOLLOWUP = re.compile(
     r"^(?:那么?|那|还有|而)?\s*(?P<entity>[^，,。？?！!\s]{1,12}?)\s*(?:的呢|呢|又如何|怎么样|如何)\s*[？?]?$"
 )
 _EN_FOLLOWUP = re.compile(
     r"^(?:and|what about|how about)\s+(?:in|for|at)?\s*(?P<entity>[A-Za-z][\w' -]{0,40}?)\s*\??$", re.IGNORECASE
 )
-_PLACE_FLAGS = {"ns", "nr", "nrt", "nt", "nz"}
 
 
 def _last_user_question(history: list[dict]) -> str | None:
@@ -54,7 +55,7 @@ def _swap_zh(previous: str, entity: str) -> str:
     jieba.setLogLevel(logging.WARNING)
     words = list(pseg.cut(previous))
     for i, w in enumerate(words):
-        if w.flag in _PLACE_FLAGS:
+        if w.flag in postags.FOLLOW_UP_SUBJECTS:
             return "".join(x.word for x in words[:i]) + entity + "".join(x.word for x in words[i + 1 :])
     return f"{entity}{previous}"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import jieba
 import jieba.posseg as pseg
 
-from rag.answer import qtype
+from rag.answer import postags, qtype
 from rag.crosslingual.translate import TextVocabulary, translate
 from rag.fold import fold
 from rag.question import question_script
@@ -60,15 +60,7 @@ _QUESTION_NOISE = frozenset(
 # Question words that jieba may glue to the asked unit (多少钱, 几个县): removed before segmenting.
 _QUESTION_WORDS = re.compile(r"一共|总共|多少|几|哪些|哪几|哪个|哪|什么|为什么|为啥|是谁|谁|吗|呢|么")
 
-# jieba part-of-speech tags of words that carry no subject: pronouns, prepositions, particles, adverbs,
-# conjunctions, modal particles, interjections, onomatopoeia, punctuation, classifiers, locatives.
-_FUNCTION_POS = ("r", "p", "u", "d", "c", "y", "e", "o", "x", "w", "q", "f")
-
 _WORD = re.compile(r"\w")
-
-_NOUN_POS = ("n", "vn", "eng", "j")
-
-NAME_FLAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
 
 # What a who-question says the person did: the words right after 谁 (是谁主持的 → 主持).
 _AFTER_WHO = re.compile(r"谁(?:来|负责)?([\u4e00-\u9fff]{1,4})")
@@ -121,7 +113,7 @@ def question_terms(question: str) -> list[str]:
 
 
 def _is_function_word(flag: str) -> bool:
-    return flag.startswith(_FUNCTION_POS) and flag != "eng"  # eng: a Latin word (GDP), not an interjection
+    return flag.startswith(postags.FUNCTION_PREFIXES) and flag != "eng"  # eng: a Latin word (GDP), not an interjection
 
 
 def _tagged_terms(question: str) -> dict[str, str]:
@@ -186,10 +178,10 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
         return [
             Term(
                 (t,),
-                can_anchor=flag in NAME_FLAGS,
+                can_anchor=flag in postags.NAMES,
                 # "是谁主持的": a sentence without 主持 names someone who did something else.
                 required=t in after_who,
-                noun=flag not in NAME_FLAGS and flag.startswith(_NOUN_POS),
+                noun=flag not in postags.NAMES and flag.startswith(postags.NOUN_PREFIXES),
             )
             for t, flag in _tagged_terms(question).items()
         ]
