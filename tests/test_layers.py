@@ -7,6 +7,7 @@ command that needs them. Shared helpers live below both (``rag.netaddr`` for the
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from rag.config import REPO_ROOT
 
 
+@cache
 def _imports(path: Path) -> list[tuple[str, bool]]:
     """(top-level package imported, whether the import is inside a function) for every import in ``path``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
