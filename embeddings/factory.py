@@ -64,7 +64,9 @@ def make_embedder(cfg: EmbedderConfig, models_dir: Path, cache_path: Path | None
     if choose_backend(cfg, model) == "onnx":
         from embeddings.onnx import OnnxEmbedder
 
-        inner: Embedder = OnnxEmbedder.from_model_dir(Path(model), threads=cfg.threads, device=cfg.device, **options)
+        inner: Embedder = OnnxEmbedder.from_model_dir(
+            Path(model), threads=cfg.threads, device=cfg.device, precision=cfg.precision, **options
+        )
     else:
         from embeddings.sentence_transformer import SentenceTransformerEmbedder
 

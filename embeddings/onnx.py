@@ -17,6 +17,8 @@ import numpy as np
 
 from embeddings.errors import ModelError
 from embeddings.onnx_export import GRAPH_NAME, ONNX_DIR, TABLE_NAME, TOKENIZER_NAME, read_export
+from embeddings.onnx_int8 import int8_graph
+from embeddings.tokenizer_subset import SubsetTokenizer
 
 
 def available_cores() -> int:
@@ -54,6 +56,7 @@ class OnnxEmbedder:
         max_seq_length: Token limit per text (capped at the model's own).
         threads: ONNX Runtime intra-op threads; 0 for one per available core.
         device: ``auto`` or ``cpu`` (``cuda`` only with onnxruntime-gpu).
+        precision: ``float32`` (the export) or ``int8`` (its quantized variant, made on first use).
     """
 
     def __init__(
@@ -67,13 +70,22 @@ class OnnxEmbedder:
         max_seq_length: int = 512,
         threads: int = 0,
         device: str = "cpu",
+        precision: str = "float32",
     ) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         providers = _providers(device)
+        limit = min(max_seq_length, int(marker["max_seq_length"]))
+        # transformers' split_special_tokens: special-token text in the input is tokenized as text
+        split_special = bool(marker["split_special_tokens"])
+
+        def configure(tokenizer: Any) -> None:
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(max_length=limit)
+            tokenizer.encode_special_tokens = split_special
+
         try:
-            self._tokenizer = Tokenizer.from_file(str(export_dir / TOKENIZER_NAME))
+            self._tokenizer = SubsetTokenizer(export_dir, TOKENIZER_NAME, configure)
             self._table = np.load(export_dir / TABLE_NAME, mmap_mode="r")
             options = ort.SessionOptions()
             options.intra_op_num_threads = threads or available_cores()
@@ -84,16 +96,14 @@ class OnnxEmbedder:
             # Idle workers spinning for work burn CPU that other processes (or the other half of a
             # hybrid search) could use; a forward pass is long enough that waking them costs nothing.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._session = ort.InferenceSession(str(export_dir / GRAPH_NAME), options, providers=providers)
+            graph = export_dir / GRAPH_NAME if precision == "float32" else int8_graph(export_dir, GRAPH_NAME)
+            self._session = ort.InferenceSession(str(graph), options, providers=providers)
         except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
             raise ModelError(f"cannot load the ONNX embedder from {export_dir}: {exc}") from exc
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=min(max_seq_length, int(marker["max_seq_length"])))
-        # transformers' split_special_tokens: special-token text in the input is tokenized as text
-        self._tokenizer.encode_special_tokens = bool(marker["split_special_tokens"])
         self._lower = bool(marker["do_lower_case"])
         self._pad_id = int(marker["pad_id"])
-        self.name = name
+        # the passage cache and the index manifest tell the int8 vectors from the float ones by name
+        self.name = name if precision == "float32" else f"{name}+{precision}"
         self.dim = int(marker["dim"])
         self.batch_size = batch_size
         self.query_prompt = query_prompt
@@ -126,7 +136,7 @@ class OnnxEmbedder:
         """
         if self._lower:
             texts = [t.lower() for t in texts]
-        return [e.ids for e in self._tokenizer.encode_batch(texts)]
+        return self._tokenizer.encode_batch(texts)
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -9,7 +9,8 @@ What is written to ``<model>/onnx/``:
   so a query reads a few pages instead of loading 190 MB. Stored as float16 only when that is
   lossless (the converted e5 weights are float16), so the vectors fed to the graph are the ones torch
   computes.
-- ``tokenizer.json``: the tokenizer transformers actually uses (its backend, as loaded).
+- ``tokenizer.json``: the tokenizer transformers actually uses (its backend, as loaded), and for a
+  Unigram one its fast-loading Chinese/ASCII subset (``embeddings/tokenizer_subset.py``).
 - ``export.json``: the marker, written last. It records the export version and the identity (name,
   size, mtime) of every file of the source model, so a second install is a no-op and a changed or
   re-converted model is exported again; plus what the backend must replicate of the
@@ -34,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.errors import ModelError
+from embeddings.tokenizer_subset import write_subset
 
 EXPORT_VERSION = 1
 ONNX_DIR = "onnx"
@@ -184,6 +186,7 @@ def export_onnx(model_dir: Path) -> Path:
     model_dir = Path(model_dir).expanduser().absolute()
     out = model_dir / ONNX_DIR
     if is_exported(model_dir):
+        write_subset(out, TOKENIZER_NAME)  # exports made before the subset existed get it here
         return out
     started = time.monotonic()
     identity = _source_identity(model_dir)
@@ -195,6 +198,7 @@ def export_onnx(model_dir: Path) -> Path:
         np.save(tmp / TABLE_NAME, _word_table(transformer.auto_model))
         tokenizer = transformer.tokenizer
         tokenizer.backend_tokenizer.save(str(tmp / TOKENIZER_NAME))
+        write_subset(tmp, TOKENIZER_NAME)
         marker = {
             "exporter": "embeddings.onnx_export",
             "export_version": EXPORT_VERSION,

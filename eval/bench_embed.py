@@ -1,4 +1,4 @@
-"""Ingest throughput and memory: the ONNX Runtime embedder vs sentence-transformers, in one run.
+"""Ingest throughput and memory: the ONNX Runtime embedder (float and int8) vs sentence-transformers, in one run.
 
 Over the default corpus chunks (what ingest embeds), per batch size (1, 16, 32): chunks/s of each
 backend and their ratio; the cosine between the two backends' vectors; dense top-10 on the dev
@@ -27,7 +27,14 @@ import numpy as np
 from eval.bench_int8 import corpus_chunks, dev_items
 from rag.config import REPO_ROOT, load_settings
 
-BACKENDS = ("onnx", "sentence-transformers")
+# Each variant: the embedder section's overrides. The ratios are against sentence-transformers (the
+# torch path ingest used before the ONNX backend).
+VARIANTS = {
+    "onnx": {"backend": "onnx", "precision": "float32"},
+    "onnx-int8": {"backend": "onnx", "precision": "int8"},
+    "sentence-transformers": {"backend": "sentence-transformers"},
+}
+REFERENCE = "sentence-transformers"
 
 _RSS_CHILD = """
 import resource, sys, time
@@ -99,18 +106,23 @@ def dev_metrics(settings, embedder, tmp: Path, items: list) -> dict:
 
 
 def top10(embedders: dict, passages: dict[str, np.ndarray], questions: list[str]) -> dict:
-    """Dense top-10 of each dev question under both backends: identical rows, largest score deviation."""
+    """Dense top-10 of each dev question per variant against the reference's: identical rows, largest deviation."""
     scores = {name: e.embed_queries(questions) @ passages[name].T for name, e in embedders.items()}
-    ours, ref = scores["onnx"], scores["sentence-transformers"]
-    same = sum(
-        int(np.array_equal(np.argsort(-o, kind="stable")[:10], np.argsort(-r, kind="stable")[:10]))
-        for o, r in zip(ours, ref, strict=True)
-    )
-    return {
-        "questions": len(questions),
-        "identical_top10": same,
-        "max_score_deviation": float(np.abs(ours - ref).max()),
-    }
+    ref = scores[REFERENCE]
+    out = {}
+    for name, ours in scores.items():
+        if name == REFERENCE:
+            continue
+        same = sum(
+            int(np.array_equal(np.argsort(-o, kind="stable")[:10], np.argsort(-r, kind="stable")[:10]))
+            for o, r in zip(ours, ref, strict=True)
+        )
+        out[name] = {
+            "questions": len(questions),
+            "identical_top10": same,
+            "max_score_deviation": float(np.abs(ours - ref).max()),
+        }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,17 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     texts = [passage_text(c) for c in corpus_chunks(settings)]
     texts = texts[: args.limit] if args.limit else texts
     batches = [int(b) for b in args.batches.split(",")]
-    cfgs = {b: settings.embedder.model_copy(update={"backend": b, "device": "cpu"}) for b in BACKENDS}
+    cfgs = {name: settings.embedder.model_copy(update={**over, "device": "cpu"}) for name, over in VARIANTS.items()}
     from embeddings.onnx import available_cores
 
     report: dict = {"chunks": len(texts), "cores": available_cores(), "rss": {}, "chunks_per_s": {}, "load_s": {}}
     print(f"{len(texts)} chunks of {settings.corpus}; figures under whatever else runs on this machine")
-    for name in BACKENDS:
+    for name in VARIANTS:
         report["rss"][name] = peak_rss(cfgs[name], settings.models_dir)
         print(f"{name:<22} load + one query {report['rss'][name]}")
 
     embedders, vectors = {}, {}
-    for name in BACKENDS:  # ONNX first: its load time is measured before torch is imported
+    for name in VARIANTS:  # ONNX first: its load time is measured before torch is imported
         t = time.perf_counter()
         embedders[name] = make_embedder(cfgs[name], settings.models_dir)
         report["load_s"][name] = round(time.perf_counter() - t, 2)
@@ -147,21 +159,33 @@ def main(argv: list[str] | None = None) -> int:
         wall, cpu = {}, {}
         for name, embedder in embedders.items():
             wall[name], cpu[name], vectors[name] = throughput(embedder, texts, batch)
-        ratio, cpu_ratio = (r["onnx"] / r["sentence-transformers"] for r in (wall, cpu))
-        report["chunks_per_s"][batch] = {
-            **{k: round(v, 2) for k, v in wall.items()},
-            "ratio": round(ratio, 2),
-            **{f"{k} per cpu-s": round(v, 2) for k, v in cpu.items()},
-            "cpu ratio": round(cpu_ratio, 2),
-        }
+        row = {}
+        for name in VARIANTS:
+            row[name] = round(wall[name], 2)
+            row[f"{name} per cpu-s"] = round(cpu[name], 2)
+            if name != REFERENCE:
+                row[f"{name} ratio"] = round(wall[name] / wall[REFERENCE], 2)
+                row[f"{name} cpu ratio"] = round(cpu[name] / cpu[REFERENCE], 2)
+        report["chunks_per_s"][batch] = row
         print(
-            f"batch {batch:>2}: onnx {wall['onnx']:6.2f} chunks/s ({cpu['onnx']:6.2f}/cpu-s)  "
-            f"sentence-transformers {wall['sentence-transformers']:6.2f} ({cpu['sentence-transformers']:6.2f}/cpu-s)"
-            f"  ratio x{ratio:.2f} (cpu x{cpu_ratio:.2f})"
+            f"batch {batch:>2}: "
+            + "  ".join(
+                f"{name} {wall[name]:6.2f}/s ({cpu[name]:6.2f}/cpu-s"
+                + (
+                    ""
+                    if name == REFERENCE
+                    else f", x{wall[name] / wall[REFERENCE]:.2f} cpu x{cpu[name] / cpu[REFERENCE]:.2f}"
+                )
+                + ")"
+                for name in VARIANTS
+            )
         )
-    cos = np.sum(vectors["onnx"] * vectors["sentence-transformers"], axis=1)
-    report["cosine"] = {"min": float(cos.min()), "mean": float(cos.mean())}
-    print(f"cosine onnx vs sentence-transformers over {len(texts)} chunks: min {cos.min():.6f} mean {cos.mean():.6f}")
+    report["cosine"] = {}
+    for name in VARIANTS:
+        if name != REFERENCE:
+            cos = np.sum(vectors[name] * vectors[REFERENCE], axis=1)
+            report["cosine"][name] = {"min": float(cos.min()), "mean": float(cos.mean())}
+            print(f"cosine {name} vs {REFERENCE} over {len(texts)} chunks: min {cos.min():.6f} mean {cos.mean():.6f}")
 
     items = dev_items()
     report["dense_top10"] = top10(embedders, vectors, [fold(i.question) for i in items])

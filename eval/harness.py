@@ -27,6 +27,31 @@ from rag.pipeline import Pipeline
 MODES = ("hybrid", "bm25", "dense")
 
 
+def select(items: list[GoldItem], limit: int | None = None, ids: list[str] | None = None) -> list[GoldItem]:
+    """The items to run: those named by ``ids`` (in the gold file's order), then the first ``limit``.
+
+    A subset keeps a run with a slow answerer (a local LLM on a shared CPU) short.
+
+    Raises:
+        InputError: An id the gold file does not hold, or a limit below 1.
+
+    >>> from eval.gold import GoldItem
+    >>> items = [GoldItem(id=i, question="q", lang="en", type="numeric", answers=["1"]) for i in "abc"]
+    >>> [i.id for i in select(items, ids=["c", "a"])], [i.id for i in select(items, limit=2)]
+    (['a', 'c'], ['a', 'b'])
+    """
+    if ids:
+        unknown = sorted(set(ids) - {i.id for i in items})
+        if unknown:
+            raise InputError(f"the gold file has no item {', '.join(unknown)}")
+        items = [i for i in items if i.id in set(ids)]
+    if limit is not None:
+        if limit < 1:
+            raise InputError(f"--limit must be at least 1, got {limit}")
+        items = items[:limit]
+    return items
+
+
 def documents(pipeline: Pipeline, items: list[GoldItem]) -> dict[str, str]:
     """The indexed texts by document id; every evidence document must be indexed."""
     docs = {d.doc_id: pipeline.document(d.doc_id).text for d in pipeline.documents()}
@@ -116,20 +141,26 @@ def run_cli(
     out: Console,
     err: Console,
     index_dir: Path | None = None,
+    limit: int | None = None,
+    ids: list[str] | None = None,
+    threads: int | None = None,
 ) -> int:
     """The body of ``rag eval``; returns the exit code (1 when the gate fails).
 
     ``index_dir`` replaces the configured index directory (built from the configured corpus when empty),
-    so a gate run does not score whatever index the home holds.
+    so a gate run does not score whatever index the home holds. ``limit`` and ``ids`` run a subset
+    (:func:`select`); ``threads`` sets ``answerer.n_threads`` (a local LLM's CPU threads).
 
     Raises:
         RagError: A malformed gold file, a missing index document, a bad config (harness errors).
     """
-    items = load_gold(gold)
+    items = select(load_gold(gold), limit, ids)
     floors = load_thresholds(thresholds) if thresholds else {}
     overrides: dict[str, Any] = {}
     if answerer:
         overrides["answerer"] = {"backend": answerer}
+    if threads is not None:
+        overrides.setdefault("answerer", {})["n_threads"] = threads
     if index_dir is not None:
         overrides["index"] = {"dir": str(index_dir.absolute())}
     pipeline = Pipeline.from_config(config, overrides)
@@ -156,6 +187,7 @@ def run_cli(
         "seconds": round(seconds, 1),
         "mode": primary,
         "answerer": pipeline.settings.answerer.backend,
+        "n_threads": pipeline.settings.answerer.n_threads,
         **runs[primary],
         "items": metrics[primary]["items"],
         "baselines": {m: runs[m] for m in modes[1:]},

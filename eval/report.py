@@ -22,6 +22,9 @@ COLUMNS = (
     ("citation_precision", "cit. prec."),
     ("citation_recall", "cit. recall"),
     ("quote_exactness", "quotes exact"),
+    ("ungrounded_figures", "ungrounded fig."),
+    ("answer_p50_s", "answer p50 s"),
+    ("answer_p95_s", "answer p95 s"),
 )
 
 

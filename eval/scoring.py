@@ -18,6 +18,7 @@ from eval.metrics import (
     first_sentence,
     latency_summary,
     mean,
+    percentile,
     score_retrieval,
     strip_citation_markers,
 )
@@ -30,6 +31,9 @@ HEADLINE = (
     "citation_precision",
     "abstention_recall",
     "false_abstention_rate",
+    "ungrounded_figures",
+    "answer_p50_s",
+    "answer_p95_s",
 )
 HEADLINE_LABELS = {
     "answer_accuracy": "acc",
@@ -39,6 +43,9 @@ HEADLINE_LABELS = {
     "citation_precision": "cit.prec",
     "abstention_recall": "abst.rec",
     "false_abstention_rate": "false abst",
+    "ungrounded_figures": "ungr.fig",
+    "answer_p50_s": "p50 s",
+    "answer_p95_s": "p95 s",
 }
 
 
@@ -60,6 +67,7 @@ def item_scores(item: GoldItem, pred: Mapping[str, Any], docs: Mapping[str, str]
         "spans": spans,
         "citations": [(c["source"], c["start"], c["end"], c["quote"]) for c in pred["citations"]],
         "timings": pred.get("timings", {}),
+        "ungrounded_figures": pred.get("ungrounded_figures", 0),
     }
     if item.answerable:
         passages = [(p["source"], p["start"], p["end"], p.get("text", "")) for p in pred["retrieved"]]
@@ -90,6 +98,11 @@ def summarise(rows: list[dict[str, Any]], docs: Mapping[str, str]) -> dict[str, 
     out["citation_precision"] = cit["precision"]
     out["citation_recall"] = cit["recall"]
     out["quote_exactness"] = cit["quote_exactness"]
+    out["ungrounded_figures"] = sum(r["ungrounded_figures"] for r in rows)
+    # Seconds the answerer took per answer (the "answer" stage; retrieval is reported per stage).
+    seconds = [r["timings"]["answer"] for r in rows if "answer" in r["timings"]]
+    out["answer_p50_s"] = percentile(seconds, 50) if seconds else None
+    out["answer_p95_s"] = percentile(seconds, 95) if seconds else None
     return out
 
 

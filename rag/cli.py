@@ -366,6 +366,13 @@ def eval_command(
     index_dir: Annotated[
         Path | None, typer.Option("--index", help="Index directory to use (built from the corpus when empty).")
     ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Run only the first N items.")] = None,
+    ids: Annotated[
+        list[str] | None, typer.Option("--ids", help="Run only these item ids (repeat, or comma-separated).")
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, help="CPU threads of a local LLM (answerer.n_threads).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Score the system against a gold QA set and write a report."""
@@ -373,7 +380,8 @@ def eval_command(
     def body() -> None:
         from eval.harness import run_cli
 
-        code = run_cli(gold, out_dir, config, answerer, baselines, check, out, err, index_dir)
+        wanted = [i.strip() for value in ids or [] for i in value.split(",") if i.strip()] or None
+        code = run_cli(gold, out_dir, config, answerer, baselines, check, out, err, index_dir, limit, wanted, threads)
         if code:
             raise typer.Exit(code)
 

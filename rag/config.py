@@ -163,6 +163,9 @@ class AnswererConfig(_Section):
     api_key: str = ""
     timeout: float = Field(120.0, gt=0)
     hybrid_model: Literal["llamacpp", "openai", "seq2seq", "causal"] = "llamacpp"
+    # Generative answers: ask the model whether the cited sentences answer the question (a second,
+    # short prompt; rag/answer/generative/verify.py).
+    verify: bool = False
 
 
 class ServiceConfig(_Section):

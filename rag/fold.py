@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import opencc
@@ -47,9 +48,26 @@ def fold_compact(text: str) -> str:
     return _WS.sub("", fold(text))
 
 
-def to_traditional(text: str) -> str:
-    """Convert simplified Chinese to traditional (for answers to traditional questions)."""
-    return _s2t().convert(text)
+def to_traditional(text: str, keep: Iterable[str] = ()) -> str:
+    """Convert simplified Chinese to traditional (for answers to traditional questions).
+
+    Args:
+        text: Any text.
+        keep: Substrings to leave as they are wherever they occur (quotes of a source, byte for byte).
+
+    Returns:
+        The converted text.
+
+    Example:
+        >>> to_traditional("报告说“脱贫攻坚”[1]。", ["脱贫攻坚"])
+        '報告說“脱贫攻坚”[1]。'
+    """
+    kept = sorted({k for k in keep if k}, key=len, reverse=True)
+    if not kept:
+        return _s2t().convert(text)
+    parts = re.split("(" + "|".join(re.escape(k) for k in kept) + ")", text)
+    # re.split with one group: the kept pieces are at the odd positions.
+    return "".join(p if i % 2 else _s2t().convert(p) for i, p in enumerate(parts))
 
 
 def to_simplified(text: str) -> str:

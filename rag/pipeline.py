@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace as replace_field
 from pathlib import Path
 
@@ -47,6 +47,9 @@ class Pipeline:
         self._retriever: tuple[object, HybridRetriever] | None = None
         self._headings = Headings(lambda: self.index.store.distinct_contexts(), lambda: self.index.generation)
         self._lock = threading.RLock()
+        # Its own lock: loading a generative model takes seconds to minutes and must not hold up
+        # retrieval, which takes ``_lock`` for the embedder and the index.
+        self._answerer_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, overrides: dict | None = None) -> Pipeline:
@@ -85,12 +88,34 @@ class Pipeline:
     @property
     def answerer(self) -> Answerer:
         """The configured answerer (loaded on first use)."""
-        with self._lock:
+        with self._answerer_lock:
             if self._answerer is None:
                 from rag.answer.factory import make_answerer
 
                 self._answerer = make_answerer(self.settings, self.embedder, self.in_headings)
             return self._answerer
+
+    @property
+    def answerer_loaded(self) -> bool:
+        """Whether the configured answerer has been built (a generative model loads on first use)."""
+        return self._answerer is not None
+
+    def warm_up(self, questions: Iterable[str]) -> None:
+        """Ask throwaway questions through retrieval and the extractive answerer.
+
+        This loads what the first users would otherwise wait for (the segmenter, the English lexicon,
+        the ranker), but never a generative model: that loads on first use of :attr:`answerer`, or
+        when a caller touches it (the service does so in the background once it is ready).
+        """
+        from rag.answer.factory import extractive_answerer
+
+        if self.settings.answerer.backend == "extractive":
+            extractive = self.answerer
+        else:
+            extractive = extractive_answerer(self.settings, self.embedder, self.in_headings)
+        for question in questions:
+            standalone, hits, _ = self._prepare(question, None, None, None)
+            extractive.answer(standalone, hits)
 
     def in_headings(self, term: str) -> bool:
         """Whether a (folded) term is a document title or section heading word of the corpus (see ``Headings``)."""

@@ -3,6 +3,11 @@
 The pipeline loads in a background thread at startup (building the index of the configured corpus when
 it is empty, which takes minutes on the real model), so ``/healthz`` answers at once and ``/readyz``
 says when questions can be answered. Questions before that get 503 with ``Retry-After``.
+
+Ready means retrieval is: the index is open and throwaway questions have gone through retrieval and
+the extractive answerer. A generative answerer (a local LLM takes seconds to load, minutes on a busy
+CPU) then loads in a thread of its own; ``/readyz`` reports it as ``answerer``, and a question asked
+meanwhile waits for it (or gets the model's load error).
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ class ServiceState:
         pipeline: The one façade over the index.
         config: The ``service`` section of the settings.
         metrics: Prometheus metrics.
-        ready: Set once the index is open and the answerer loaded.
+        ready: Set once the index is open and retrieval warmed up.
         load_error: Why loading failed, when it did.
+        answerer_loaded: Set once the configured answerer is loaded, or failed to load.
+        answerer_error: Why the answerer failed to load, when it did.
         writes: The one queue every upload and delete goes through (``write``).
     """
 
@@ -46,6 +53,8 @@ class ServiceState:
     ready: threading.Event = field(default_factory=threading.Event)
     load_error: str | None = None
     writes: WriteQueue | None = None
+    answerer_loaded: threading.Event = field(default_factory=threading.Event)
+    answerer_error: str | None = None
 
     def __post_init__(self) -> None:
         if self.writes is None:
@@ -69,19 +78,42 @@ class ServiceState:
         return await asyncio.wrap_future(future)
 
     def load(self) -> None:
-        """Open (or build) the index and load the answerer; records failure instead of raising."""
+        """Open (or build) the index and warm up retrieval, then load the answerer in a thread of its own.
+
+        Records failure instead of raising.
+        """
         try:
             self.pipeline.ensure_index()
-            _ = self.pipeline.answerer
             # Throwaway questions load what is otherwise loaded on first use (the segmenter, the English
             # lexicon: seconds each) so the first users do not pay, nor build them several times at once.
-            for question in WARM_UP:
-                self.pipeline.ask(question)
+            # Only retrieval and the extractive answerer: a generative model's answers take seconds each.
+            self.pipeline.warm_up(WARM_UP)
             self.ready.set()
             log.info("ready: %s", self.counts())
         except Exception as exc:  # reported by /readyz and every question; the process stays up for it
             log.exception("loading the pipeline failed")
             self.load_error = str(exc) or type(exc).__name__
+            return
+        threading.Thread(target=self.load_answerer, name="rag-load-answerer", daemon=True).start()
+
+    def load_answerer(self) -> None:
+        """Load the configured answerer; records failure (a question retries the load and reports it)."""
+        try:
+            _ = self.pipeline.answerer
+            log.info("answerer loaded: %s", self.pipeline.settings.answerer.backend)
+        except Exception as exc:
+            log.exception("loading the answerer failed")
+            self.answerer_error = str(exc) or type(exc).__name__
+        finally:
+            self.answerer_loaded.set()
+
+    def answerer_status(self) -> str:
+        """``ready``, ``loading`` or ``failed: <why>`` (for ``/readyz``)."""
+        if self.pipeline.answerer_loaded:
+            return "ready"
+        if self.answerer_error:
+            return f"failed: {self.answerer_error}"
+        return "loading"
 
     def start_loading(self) -> threading.Thread:
         """Run :meth:`load` in a daemon thread and return it."""

@@ -37,8 +37,13 @@ def extractive_answerer(
     )
 
 
-def generative_answerer(settings: Settings, backend: str, fallback: Answerer | None) -> Answerer:
-    """A generative answerer by backend name.
+def generative_answerer(
+    settings: Settings,
+    backend: str,
+    fallback: Answerer | None,
+    in_headings: Callable[[str], bool] | None = None,
+) -> Answerer:
+    """A generative answerer by backend name (``in_headings``: the corpus's heading words, for the subject check).
 
     Raises:
         ModelError: Unknown backend, or the model cannot be found or loaded.
@@ -46,7 +51,11 @@ def generative_answerer(settings: Settings, backend: str, fallback: Answerer | N
     if backend not in GENERATIVE:
         raise ModelError(f"unknown answerer backend '{backend}' (expected one of {', '.join(BACKENDS)})")
     module, cls = GENERATIVE[backend].split(":")
-    return getattr(importlib.import_module(module), cls).from_settings(settings, fallback)
+    answerer = getattr(importlib.import_module(module), cls).from_settings(settings, fallback)
+    # The same for every backend (GenerativeAnswerer), so no backend's from_settings repeats them.
+    answerer.verify = settings.answerer.verify
+    answerer.in_headings = in_headings
+    return answerer
 
 
 def make_answerer(
@@ -73,5 +82,6 @@ def make_answerer(
     if cfg.backend == "hybrid":
         from rag.answer.hybrid import HybridAnswerer
 
-        return HybridAnswerer(extractive, generative_answerer(settings, cfg.hybrid_model, None))
-    return generative_answerer(settings, cfg.backend, extractive if cfg.fallback == "extractive" else None)
+        return HybridAnswerer(extractive, generative_answerer(settings, cfg.hybrid_model, None, in_headings))
+    fallback = extractive if cfg.fallback == "extractive" else None
+    return generative_answerer(settings, cfg.backend, fallback, in_headings)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
-import jieba
-import jieba.posseg as pseg
-
 from rag.answer import postags
+from rag.segment import pos_cut
 
 _ZH_FOLLOWUP = re.compile(
     r"^(?:那么?|那|还有|而)?\s*(?P<entity>[^，,。？?！!\s]{1,12}?)\s*(?:的呢|呢|又如何|怎么样|如何)\s*[？?]?$"
@@ -52,8 +49,7 @@ def standalone_question(question: str, history: list[dict]) -> str:
 
 
 def _swap_zh(previous: str, entity: str) -> str:
-    jieba.setLogLevel(logging.WARNING)
-    words = list(pseg.cut(previous))
+    words = list(pos_cut(previous))
     for i, w in enumerate(words):
         if w.flag in postags.FOLLOW_UP_SUBJECTS:
             return "".join(x.word for x in words[:i]) + entity + "".join(x.word for x in words[i + 1 :])

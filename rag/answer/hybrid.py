@@ -7,6 +7,11 @@ date question gets the extractive answer or its abstention, and so does any ques
 extractive answer is confident about (``confidence >= min_confidence``, when the answerer states
 one); otherwise the model answers, and a model abstention, or a model answer that fails the
 grounding checks, leaves the extractive answer (or its abstention).
+
+So the two agree before a model answer stands where the extractive answerer abstains: the model's
+cited sentences must hold the question's names, years and figure kind (``rag.answer.subject``;
+the generative answerer, built without a fallback, abstains otherwise), and with
+``answerer.verify`` the model must also say yes to "do these sentences answer the question?".
 """
 
 from __future__ import annotations

@@ -8,20 +8,15 @@ with its kind and terms for the answerer.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
-
-import jieba
-import jieba.posseg as pseg
 
 from rag import stopwords
 from rag.answer import postags, qtype
 from rag.crosslingual.translate import TextVocabulary, translate
 from rag.fold import fold
 from rag.question import question_script
-
-jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading at INFO on first use
+from rag.segment import pos_cut
 
 # Question words that jieba may glue to the asked unit (多少钱, 几个县): removed before segmenting.
 _QUESTION_WORDS = re.compile(r"一共|总共|多少|几|哪些|哪几|哪个|哪|什么|为什么|为啥|是谁|谁|吗|呢|么")
@@ -87,7 +82,7 @@ def _tagged_terms(question: str) -> dict[str, str]:
     """``question_terms`` with each term's jieba part-of-speech tag."""
     stripped = _QUESTION_WORDS.sub(" ", fold(question))
     out: dict[str, str] = {}
-    for w in pseg.cut(stripped):
+    for w in pos_cut(stripped):
         word, flag = w.word.strip(), w.flag
         if not word or word in stopwords.ZH or _is_function_word(flag) or not _WORD.search(word):
             continue

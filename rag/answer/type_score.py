@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 
-import jieba.posseg as pseg
-
 from rag.answer import postags, qtype
 from rag.answer.candidates import Candidate
 from rag.answer.figures import unit_matches
 from rag.answer.terms import Query
 from rag.fold import fold
+from rag.segment import pos_cut
 
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
 
@@ -54,7 +53,7 @@ def names(text: str, question: str, head: str = "", flags: frozenset[str] = post
 
     return [
         w.word
-        for w in pseg.cut(fold(text))
+        for w in pos_cut(fold(text))
         if w.flag in flags and len(w.word) >= 2 and not named_by_question(w.word) and w.word.endswith(head)
     ]
 

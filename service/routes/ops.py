@@ -42,7 +42,7 @@ async def readyz(state: State) -> JSONResponse:
     """200 with the index size once questions can be answered; 503 while loading or after a failure."""
     if state.ready.is_set():
         counts = await run_in_threadpool(state.counts)
-        return JSONResponse({"status": "ready", **counts})
+        return JSONResponse({"status": "ready", **counts, "answerer": state.answerer_status()})
     if state.load_error:
         return error_response(503, f"the index could not be loaded: {state.load_error}", "index_unavailable")
     return error_response(503, "the index is still loading", "loading", headers={"Retry-After": "5"})

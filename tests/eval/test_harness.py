@@ -137,3 +137,20 @@ def test_an_index_dir_given_is_built_and_scored_instead_of_the_configured_one(se
     assert run_cli(gold, tmp_path / "out", config, None, False, None, *consoles(), index_dir=own) == 0
     assert (own / "store.sqlite").is_file()
     assert not (configured / "store.sqlite").exists()
+
+
+def test_a_subset_runs_by_ids_and_limit_with_answer_figures_per_group(setup, tmp_path: Path) -> None:
+    config, gold = setup
+    out = tmp_path / "out"
+    assert run_cli(gold, out, config, None, False, None, *consoles(), ids=["q3", "q1"], threads=3) == 0
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q3"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_threads"] == 3 and set(metrics["lang"]) == {"zh-Hans"}
+    for group in (metrics["overall"], metrics["type"]["numeric"], metrics["type"]["unanswerable"]):
+        assert group["ungrounded_figures"] == 0 and group["answer_p50_s"] <= group["answer_p95_s"]
+    assert "answer p95 s" in (out / "report.md").read_text()
+    assert run_cli(gold, tmp_path / "out2", config, None, False, None, *consoles(), limit=1) == 0
+    assert len((tmp_path / "out2" / "predictions.jsonl").read_text().splitlines()) == 1
+    with pytest.raises(InputError, match="no item q9"):
+        run_cli(gold, tmp_path / "out3", config, None, False, None, *consoles(), ids=["q9"])

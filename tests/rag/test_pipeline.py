@@ -97,3 +97,21 @@ def test_check_reports_a_damaged_index_and_leaves_it_alone(pipeline_factory, sma
     problems = pipeline_factory(corpus=str(small_corpus)).check()
     assert problems and "damaged" in problems[0]
     assert dense.read_bytes() == b"broken"  # reported, not repaired
+
+
+def test_warm_up_goes_through_retrieval_and_the_extractive_answerer_only(
+    pipeline_factory, small_corpus, monkeypatch
+) -> None:
+    def no_model(*args, **kwargs):
+        raise AssertionError("warm-up built the configured (generative) answerer")
+
+    monkeypatch.setattr("rag.answer.factory.make_answerer", no_model)
+    pipe = pipeline_factory(corpus=str(small_corpus), answerer={"backend": "llamacpp"})
+    pipe.ensure_index()
+    pipe.warm_up(["昌都搬迁了多少人?", "How many people were relocated?"])
+    assert not pipe.answerer_loaded
+    monkeypatch.undo()
+    extractive = pipeline_factory(corpus=str(small_corpus))
+    extractive.ensure_index()
+    extractive.warm_up(["昌都搬迁了多少人?"])
+    assert extractive.answerer_loaded  # the extractive answerer is the configured one: loaded while warming up

@@ -19,7 +19,7 @@ def test_health_ready_and_docs(client: httpx.Client, server: Server) -> None:
     ready = client.get("/readyz")
     docs, chunks, _ = server.counts()
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "documents": docs, "chunks": chunks}
+    assert ready.json() == {"status": "ready", "documents": docs, "chunks": chunks, "answerer": "ready"}
     assert docs == len(SMALL_DOCS)
     # /docs is off by default (FastAPI's Swagger page loads its scripts from a CDN); the schema is served.
     assert client.get("/docs").status_code == 404

@@ -14,8 +14,18 @@ happens here, the same for every model:
 * Each kept claim cites the exact sentence of its passage that holds it (``claim_span``); markers
   are renumbered by first use of each (passage, sentence). English answers state figures in
   English with the Chinese figure kept.
+* The answer must be about what was asked (:func:`rag.answer.subject.missing`: the names the
+  question shares with the corpus's headings, a quantity question's year, measure and unit, in the
+  cited sentences, their headings or earlier in their passages) and, with ``verify``,
+  the model must say yes when asked whether the cited sentences answer the question
+  (:mod:`rag.answer.generative.verify`). Otherwise it is treated as if nothing survived.
 * When the model wrote claims but none survived, the answer is the ``fallback`` answerer's
   (``answerer.fallback: extractive``) or an abstention (``abstain``); it is never passed through.
+  With the extractive fallback the checks above overrule the model only where the extractive
+  answerer abstains or has an answer of its own.
+* An answer to a traditional-Chinese question is converted to traditional characters (OpenCC,
+  as the extractive answerer does), except text it quotes from a cited passage; citation quotes
+  are always the source's own text.
 
 Streaming yields the RAW text as the model writes it, then the final ``Answer`` whose text is the
 grounded one and may differ; clients replace what they showed with the final text.
@@ -30,6 +40,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from rag.answer import subject
 from rag.answer.base import Answerer, abstention
 from rag.answer.generative.markers import claims, normalize_markers, says_not_found
 from rag.answer.generative.prompt import (
@@ -40,6 +51,7 @@ from rag.answer.generative.prompt import (
     select_sentences,
     user_message,
 )
+from rag.answer.generative.verify import reads_yes, verification_prompt
 from rag.answer.grounding import (
     MARKER,
     bigrams,
@@ -50,6 +62,7 @@ from rag.answer.grounding import (
     state_figures_in_english,
 )
 from rag.errors import ModelError
+from rag.fold import to_traditional
 from rag.numbers import find_quantities, numbers_grounded
 from rag.question import question_script
 from rag.types import Answer, Citation, Hit
@@ -57,6 +70,8 @@ from rag.types import Answer, Citation, Hit
 log = logging.getLogger(__name__)
 
 RELATED = 3  # passages offered with an abstention, as the extractive answerer does
+# Text an answer puts in quotation marks: kept byte for byte when it is the source's own.
+_QUOTED = re.compile(r"“([^”]+)”|「([^」]+)」|『([^』]+)』|\"([^\"]+)\"")
 MIN_PROMPT_BUDGET = 16
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
@@ -167,6 +182,9 @@ class GenerativeAnswerer:
         fallback: Answers when the model's claims all fail the checks (None: abstain).
         uses_history: Whether earlier turns go into the prompt.
         shares_context: Whether the answer shares the window with the prompt (decoder-only models).
+        verify: Ask the model whether the cited sentences answer the question (``answerer.verify``).
+        in_headings: Whether a term is a title or heading word of the corpus (the subject check's
+            names; ``Pipeline.in_headings``). None: only the given passages' headings count.
     """
 
     control_tokens: list[str] = []
@@ -181,6 +199,8 @@ class GenerativeAnswerer:
         fallback: Answerer | None = None,
         uses_history: bool = True,
         shares_context: bool = True,
+        verify: bool = False,
+        in_headings: Callable[[str], bool] | None = None,
     ) -> None:
         self.name = name
         self.max_new_tokens = max_new_tokens
@@ -190,6 +210,8 @@ class GenerativeAnswerer:
         self.fallback = fallback
         self.uses_history = uses_history
         self.shares_context = shares_context
+        self.verify = verify
+        self.in_headings = in_headings
 
     def check_budget(self) -> None:
         """Raise ``ModelError`` when ``max_new_tokens`` leaves no room for a prompt."""
@@ -342,7 +364,26 @@ class GenerativeAnswerer:
         if not checked.text or not markers(checked.text):
             return self._fall_back(question, hits, history, prompt.lang, timings)
         final, citations = self._cite(checked.text, prompt, question)
+        if question and not self._on_subject(question, citations, prompt, timings):
+            return self._fall_back(question, hits, history, prompt.lang, timings)
         return Answer(final, citations, False, [], timings)
+
+    def _on_subject(self, question: str, citations: list[Citation], prompt: Prompt, timings: dict[str, float]) -> bool:
+        """Whether the answer is about what was asked: the subject check, then (with ``verify``) the model's yes."""
+        gaps = subject.missing(question, citations, prompt.hits, self.in_headings)
+        if gaps:
+            log.debug("the cited sentences miss %s of the question: not answered", gaps)
+            return False
+        if not self.verify:
+            return True
+        check = verification_prompt(question, prompt.lang, citations, prompt.hits, self.control_tokens)
+        self.render(check)
+        t = time.perf_counter()
+        verdict = reads_yes(self.generate_text(check))
+        timings["verify"] = time.perf_counter() - t
+        if verdict is False:
+            log.debug("the model says the cited sentences do not answer the question")
+        return verdict is not False
 
     def _fall_back(
         self, question: str, hits: list[Hit], history: list[dict] | None, lang: str, timings: dict[str, float]
@@ -364,9 +405,21 @@ class GenerativeAnswerer:
             body = MARKER.sub(lambda m, new=new: f"[{new[int(m.group(1))]}]", sentence)
             if prompt.lang == "en":
                 body = state_figures_in_english(body, [prompt.passages[n - 1] for n in cited])
+            elif prompt.lang == "zh-Hant":
+                body = to_traditional(body, _quotes_of(body, [prompt.hits[n - 1].chunk.text for n in cited]))
             out.append(body)
         citations = []
         for (n, s, e), number in keys.items():
             c = prompt.hits[n - 1].chunk
             citations.append(Citation(number, c.doc_id, c.chunk_id, c.start + s, c.start + e, c.text[s:e]))
         return "".join(out).strip(), citations
+
+
+def _quotes_of(text: str, sources: list[str]) -> list[str]:
+    """The quoted pieces of ``text`` that are verbatim source text (left unconverted).
+
+    >>> _quotes_of("称为“两不愁”和“三保障”。", ["实现“两不愁”"])
+    ['两不愁']
+    """
+    pieces = (next(g for g in m.groups() if g) for m in _QUOTED.finditer(text))
+    return [p for p in pieces if any(p in s for s in sources)]

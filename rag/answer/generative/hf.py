@@ -159,7 +159,7 @@ class TransformersAnswerer(GenerativeAnswerer):
     def render(self, prompt: Prompt) -> None:
         prompt.text, prompt.add_special_tokens = self.plain_text(prompt), True
 
-    def _generation_config(self) -> Any:
+    def _generation_config(self, prompt: Prompt) -> Any:
         gc = copy.deepcopy(self.model.generation_config)
         # Greedy decoding: drop any sampling knobs a checkpoint ships, which would only warn.
         gc.do_sample = False
@@ -167,7 +167,7 @@ class TransformersAnswerer(GenerativeAnswerer):
         gc.temperature = None
         gc.top_p = None
         gc.top_k = None
-        gc.max_new_tokens = self.max_new_tokens
+        gc.max_new_tokens = prompt.max_tokens or self.max_new_tokens
         gc.max_length = None
         if gc.pad_token_id is None:
             gc.pad_token_id = self.tokenizer.pad_token_id
@@ -181,7 +181,7 @@ class TransformersAnswerer(GenerativeAnswerer):
 
         enc = self.tokenizer(prompt.text, add_special_tokens=prompt.add_special_tokens, return_tensors="pt")
         enc = {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
-        kwargs: dict[str, Any] = {"generation_config": self._generation_config()}
+        kwargs: dict[str, Any] = {"generation_config": self._generation_config(prompt)}
         if streamer is not None:
             kwargs["streamer"] = streamer
         if stop is not None:

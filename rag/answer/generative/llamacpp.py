@@ -132,7 +132,7 @@ class LlamaCppAnswerer(GenerativeAnswerer):
     def _request(self, prompt: Prompt, stream: bool) -> dict[str, Any]:
         return {
             "messages": prompt.messages(),
-            "max_tokens": self.max_new_tokens,
+            "max_tokens": prompt.max_tokens or self.max_new_tokens,
             "temperature": 0.0,
             "cache_prompt": True,
             "stream": stream,

@@ -1,20 +1,19 @@
-"""Where generative models come from: a local path, a name under ``<home>/models``, or (allowed) the hub.
+"""Where generative models come from: the one resolver and hub policy of ``embeddings.models``.
 
-One hub policy for every model: a hub id is passed on only with ``RAG_ALLOW_HUB=1``. The embedder's
-resolver is becoming ``embeddings.models.resolve_model(name, models_dir, allow_hub)``; once that is
-merged, :func:`resolve_model_path` should call it (this wrapper is the one place to change).
+A model is a local path or a name under ``<home>/models``; a hub id is passed on only with
+``RAG_ALLOW_HUB=1`` (the answerer section has no ``allow_hub`` switch of its own).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 from typing import Any
 
-from rag.errors import ModelError
+from embeddings.models import HUB_ENV, hub_allowed, resolve_model
 
-HUB_ENV = "RAG_ALLOW_HUB"
+__all__ = ["HUB_ENV", "allow_hub_from_env", "model_context_length", "resolve_model_path"]
+
 # Tokenizers without a real limit report a huge sentinel (int(1e30)); anything this large is "unset".
 _UNSET_MAX_LENGTH = 1_000_000
 _DEFAULT_CONTEXT = 512  # what T5-family models are trained with when nothing says otherwise
@@ -22,11 +21,11 @@ _DEFAULT_CONTEXT = 512  # what T5-family models are trained with when nothing sa
 
 def allow_hub_from_env() -> bool:
     """Whether hub ids may be fetched: only with ``RAG_ALLOW_HUB=1`` (the offline rule)."""
-    return os.environ.get(HUB_ENV, "").strip().lower() in ("1", "true", "yes")
+    return hub_allowed(False)
 
 
 def resolve_model_path(model: str | None, models_dir: Path, allow_hub: bool = False) -> str:
-    """Find a transformers model: a directory, a name under ``models_dir``, or a hub id when allowed.
+    """Find a transformers model with :func:`embeddings.models.resolve_model`.
 
     Args:
         model: ``answerer.model`` from the settings.
@@ -39,17 +38,7 @@ def resolve_model_path(model: str | None, models_dir: Path, allow_hub: bool = Fa
     Raises:
         ModelError: No model configured, or not found locally and the hub is not allowed.
     """
-    if not model:
-        raise ModelError("answerer.model must name a local model directory for the seq2seq/causal backends")
-    for candidate in (Path(model).expanduser(), models_dir / model):
-        if (candidate / "config.json").exists():
-            return str(candidate)
-    if allow_hub:
-        return model
-    raise ModelError(
-        f"generative model '{model}' is not a model directory and not installed in {models_dir}: "
-        f"point answerer.model at a local directory holding config.json (or set {HUB_ENV}=1 to fetch a hub model)"
-    )
+    return resolve_model(model, models_dir, allow_hub, what="answerer.model")
 
 
 def model_context_length(tokenizer: Any, config: Any) -> int:

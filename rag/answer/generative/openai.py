@@ -79,7 +79,7 @@ class OpenAIAnswerer(GenerativeAnswerer):
         return {
             "model": self.name,
             "messages": prompt.messages(),
-            "max_tokens": self.max_new_tokens,
+            "max_tokens": prompt.max_tokens or self.max_new_tokens,
             "temperature": 0.0,
             "stream": stream,
         }

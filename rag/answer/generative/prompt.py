@@ -74,6 +74,7 @@ class Prompt:
         dropped: Passages left out to fit the context.
         trimmed: Whether the last passage was cut.
         add_special_tokens: Whether the tokenizer adds its own special tokens to ``text``.
+        max_tokens: Longest reply in tokens, when not the backend's ``max_new_tokens`` (a yes/no check).
     """
 
     system: str
@@ -88,6 +89,7 @@ class Prompt:
     dropped: int = 0
     trimmed: bool = False
     add_special_tokens: bool = True
+    max_tokens: int | None = None
 
     @property
     def history_messages(self) -> int:

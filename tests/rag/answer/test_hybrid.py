@@ -49,3 +49,15 @@ def test_a_stated_confidence_decides() -> None:
 def test_stream_ends_with_the_chosen_answer() -> None:
     items = list(HybridAnswerer(Fixed(EXTRACTIVE), Fixed(ABSTAIN)).stream("西藏为什么贫困?", []))
     assert items[0] == "raw " and items[-1].text == EXTRACTIVE.text
+
+
+def test_an_off_subject_model_answer_leaves_the_extractive_abstention() -> None:
+    from tests.rag.answer.generative.data import hits
+    from tests.rag.answer.generative.test_base import Canned
+
+    # The model cites the 昌都 passage for a question about 拉萨: grounded, but about another place.
+    model = Canned("因为要让群众搬出大山[1]。")
+    answer = HybridAnswerer(Fixed(ABSTAIN), model).answer("拉萨为什么搬迁群众?", hits())
+    assert answer is ABSTAIN
+    on_subject = HybridAnswerer(Fixed(ABSTAIN), model).answer("昌都为什么开展易地扶贫搬迁?", hits())
+    assert on_subject.text == "因为要让群众搬出大山[1]。"

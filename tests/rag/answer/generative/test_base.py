@@ -11,7 +11,7 @@ from rag.answer.generative.base import GenerativeAnswerer, threaded_stream
 from rag.answer.generative.prompt import Prompt
 from rag.errors import ModelError
 from rag.types import Answer, Chunk, Hit
-from tests.rag.answer.generative.data import hits
+from tests.rag.answer.generative.data import PASSAGES, hits
 
 Q = "昌都搬迁了多少人?"
 
@@ -53,7 +53,7 @@ def test_ungrounded_sentence_is_dropped_and_the_citation_is_exact() -> None:
 
 def test_citation_points_at_the_sentence_that_holds_the_claim() -> None:
     doc = "昌都概况。全市开工建设安置点268个。涉及贫困人口9.9万人。三岩片区已搬迁7211人。"
-    chunk = Chunk(7, "d.txt", doc[5:], 105, 105 + len(doc) - 5, "")
+    chunk = Chunk(7, "d.txt", doc[5:], 105, 105 + len(doc) - 5, "昌都概况")
     answer = Canned("共搬迁9.9万人[1]。").answer(Q, [Hit(chunk, 1.0)])
     [c] = answer.citations
     assert c.quote == "涉及贫困人口9.9万人。"
@@ -165,3 +165,62 @@ def test_a_paraphrase_without_a_marker_cites_the_passage_it_restates() -> None:
     assert (
         answer.text == "阿里电网结束了孤网运行[1]。" and answer.citations[0].quote == "阿里电网结束了孤网运行的历史。"
     )
+
+
+# -- is the answer about what was asked (subject check, yes/no verification) -----------------------
+
+
+class Judged(Canned):
+    """Answers with ``raw``; replies ``verdict`` to the yes/no check and records what it was asked."""
+
+    def __init__(self, raw: str, verdict: str, **kwargs) -> None:
+        super().__init__(raw, **kwargs)
+        self.verdict, self.checks = verdict, []
+
+    def generate_text(self, prompt: Prompt) -> str:
+        if prompt.max_tokens is not None:
+            self.checks.append(prompt)
+            return self.verdict
+        return self.raw
+
+
+def test_an_answer_about_another_place_goes_to_the_fallback() -> None:
+    # Grounded (the figure is in passage 1) but passage 1 is about 昌都, and the question asks about 拉萨.
+    near_miss = "共搬迁9.9万人[1]。"
+    assert Canned(near_miss, fallback=Fixed()).answer("拉萨搬迁了多少人?", hits()).text == "extractive"
+    assert Canned(near_miss).answer("拉萨搬迁了多少人?", hits()).abstained
+    assert Canned(near_miss).answer(Q, hits()).text == near_miss
+
+
+def test_verification_no_overrules_the_model_and_yes_or_noise_does_not() -> None:
+    raw = "共搬迁9.9万人[1]。"
+    assert Judged(raw, "否", verify=True).answer(Q, hits()).abstained
+    assert Judged(raw, "文件中没有找到答案。", verify=True, fallback=Fixed()).answer(Q, hits()).text == "extractive"
+    for verdict in ("是", "[1]"):
+        answer = Judged(raw, verdict, verify=True).answer(Q, hits())
+        assert answer.text == raw and "verify" in answer.timings
+    unasked = Judged(raw, "否")
+    assert unasked.answer(Q, hits()).text == raw and unasked.checks == []
+
+
+def test_verification_is_asked_with_the_cited_sentence_only() -> None:
+    model = Judged("三岩片区已搬迁7211人[2]。", "是", verify=True)
+    model.answer("三岩片区搬迁了多少人?", hits())
+    [check] = model.checks
+    assert check.passages == ["三岩片区跨市整体搬迁已搬迁7211人。"] and "9.9万人" not in check.user
+    assert "三岩片区搬迁了多少人?" in check.user and check.max_tokens <= 4
+
+
+# -- traditional Chinese ------------------------------------------------------------------------------
+
+
+def test_a_traditional_question_gets_a_traditional_answer_with_source_quotes_kept() -> None:
+    raw = "昌都共搬迁9.9万人，资料称“涉及建档立卡贫困人口9.9万人”[1]。"
+    answer = Canned(raw).answer("昌都搬遷了多少人?", hits())
+    assert answer.text == "昌都共搬遷9.9萬人，資料稱“涉及建档立卡贫困人口9.9万人”[1]。"
+    [c] = answer.citations
+    assert c.quote == PASSAGES[0][1] and c.quote == hits()[0].chunk.text
+
+
+def test_a_simplified_question_is_answered_as_written() -> None:
+    assert Canned("昌都共搬迁9.9万人[1]。").answer(Q, hits()).text == "昌都共搬迁9.9万人[1]。"

@@ -37,6 +37,16 @@ def test_answers_through_the_guard(smollm: LlamaCppAnswerer) -> None:
 
 
 @pytest.mark.slow
+def test_a_prompt_can_cap_its_reply_for_the_yes_no_check(smollm: LlamaCppAnswerer) -> None:
+    prompt = smollm.build_prompt(Q, hits())
+    assert prompt is not None
+    full = smollm.server.handle_chat_completions(smollm._request(prompt, False))["usage"]["completion_tokens"]
+    prompt.max_tokens = 2
+    capped = smollm.server.handle_chat_completions(smollm._request(prompt, False))["usage"]["completion_tokens"]
+    assert capped <= 2 < full
+
+
+@pytest.mark.slow
 def test_stream_yields_tokens_then_the_answer(smollm: LlamaCppAnswerer) -> None:
     items = list(smollm.stream(Q, hits()))
     assert isinstance(items[-1], Answer)

@@ -1,0 +1,50 @@
+"""The subject check: names, years and the asked figure kind must be in the cited sentences."""
+
+from __future__ import annotations
+
+from rag.answer.subject import missing
+from rag.types import Chunk, Citation, Hit
+
+TEXT = "2016年以来，昌都全市开工建设安置点268个。全区共搬迁26.6万人。"
+HIT = Hit(Chunk(1, "d.txt", TEXT, 100, 100 + len(TEXT), "西藏自治区易地扶贫搬迁"), 1.0)
+HEADINGS = {"那曲", "昌都"}.__contains__  # names the corpus's titles and headings use
+
+
+def cite(sentence: str) -> list[Citation]:
+    start = 100 + TEXT.index(sentence)
+    return [Citation(1, "d.txt", 1, start, start + len(sentence), sentence)]
+
+
+def test_a_name_in_the_sentence_heading_or_earlier_in_the_passage_is_on_the_subject() -> None:
+    assert missing("昌都开工建设了多少个安置点?", cite("2016年以来，昌都全市开工建设安置点268个。"), [HIT]) == []
+    assert missing("西藏搬迁了多少人?", cite("全区共搬迁26.6万人。"), [HIT]) == []  # the heading names it
+    assert missing("昌都搬迁了多少人?", cite("全区共搬迁26.6万人。"), [HIT]) == []  # named before it
+
+
+def test_a_name_of_the_corpus_nowhere_near_the_cited_sentence_is_missing() -> None:
+    assert missing("那曲搬迁了多少人?", cite("全区共搬迁26.6万人。"), [HIT], HEADINGS) == ["那曲"]
+    # Without the corpus's headings only the given passages' count, and this one's names no 那曲.
+    assert missing("那曲搬迁了多少人?", cite("全区共搬迁26.6万人。"), [HIT]) == []
+
+
+def test_a_quantity_questions_year_must_be_cited() -> None:
+    sentence = cite("2016年以来，昌都全市开工建设安置点268个。")
+    assert missing("2019年昌都开工建设了多少个安置点?", sentence, [HIT]) == ["2019"]
+    assert missing("2019年昌都为什么建设安置点?", sentence, [HIT]) == []  # there a year names an event
+
+
+def test_a_quantity_question_needs_a_figure_of_the_asked_unit() -> None:
+    assert missing("西藏搬迁了多少人?", cite("全区共搬迁26.6万人。"), [HIT]) == []
+    assert missing("西藏有多少个安置点?", cite("全区共搬迁26.6万人。"), [HIT]) == ["figure"]
+    assert missing("西藏搬迁了多少户?", cite("全区共搬迁26.6万人。"), [HIT]) == ["figure"]
+    assert missing("西藏哪一年开始搬迁?", cite("全区共搬迁26.6万人。"), [HIT]) == ["date"]
+
+
+def test_no_citation_is_never_on_the_subject() -> None:
+    assert missing("西藏为什么搬迁?", [], [HIT]) == ["citation"]
+
+
+def test_a_quantity_question_needs_what_it_measures() -> None:
+    # The right place and a figure of the right unit, but the question measures GDP.
+    assert missing("昌都2016年GDP是多少个?", cite("2016年以来，昌都全市开工建设安置点268个。"), [HIT]) == ["measure"]
+    assert missing("昌都开工建设了多少个安置点?", cite("2016年以来，昌都全市开工建设安置点268个。"), [HIT]) == []
