@@ -17,6 +17,12 @@ from pathlib import Path
 
 import pytest
 
+# One thread per math library (faiss's and torch's OpenMP, OpenBLAS): the tests' data is tiny, and idle
+# OpenMP/BLAS workers spin-wait; on a shared two-core machine that spinning took a third of the suite's CPU.
+# Set before anything imports them (pytest plugins do not), inherited by the tests' subprocesses.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 # A larger embedding cache (a user's own documents) is not worth copying: tests embed what they need.
 _MAX_CACHE_COPY = 256 * 1024 * 1024
 _HOME = pytest.StashKey[Path]()

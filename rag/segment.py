@@ -18,89 +18,15 @@ import jieba
 
 from rag import wordtable
 from rag.fold import fold
+from rag.stopwords import stopwords
 from rag.wordtable import WordTable
 
 # 9.9万, 16.42%, 2,982, 2020年 stay single tokens: figures are what users ask about.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:%|‰|万|亿|千|百)*")
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
-_STOPWORDS = frozenset(
-    [
-        "的",
-        "了",
-        "是",
-        "在",
-        "和",
-        "与",
-        "及",
-        "等",
-        "也",
-        "都",
-        "而",
-        "就",
-        "对",
-        "为",
-        "以",
-        "于",
-        "把",
-        "被",
-        "之",
-        "其",
-        "这",
-        "那",
-        "有",
-        "个",
-        "中",
-        "上",
-        "下",
-        "并",
-        "或",
-        "还",
-        "让",
-        "从",
-        "到",
-        "向",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "什么",
-        "多少",
-        "哪些",
-        "哪个",
-        "哪",
-        "几",
-        "怎么",
-        "怎样",
-        "如何",
-        "为什么",
-        "是否",
-        "the",
-        "a",
-        "an",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "and",
-        "or",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "by",
-        "with",
-        "from",
-        "as",
-        "what",
-        "which",
-        "how",
-        "many",
-        "much",
-    ]
-)
+# The index keeps the question-only words (累计, 主要 are content words of reports) and most English
+# function words: rag/data/stopwords-*.txt.
+_STOPWORDS = stopwords("zh", "function", "question") | stopwords("en", "index")
 
 
 class _TableTokenizer(jieba.Tokenizer):

@@ -16,12 +16,12 @@ rebound page, which cannot know it), the ``Origin`` check always.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from rag.netaddr import is_loopback_name
 from service.errors import error_response
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -55,16 +55,6 @@ def split_host(value: str, scheme: str = "http") -> tuple[str, int | None] | Non
     if not port_text.isdigit():
         return None
     return name, int(port_text)
-
-
-def is_loopback_name(name: str) -> bool:
-    """``localhost`` or a loopback address literal (no DNS lookup: the name is the attacker's choice)."""
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 class HostOriginMiddleware:

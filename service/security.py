@@ -1,4 +1,4 @@
-"""API keys, per-key request rates, failed-key limits and the loopback rule.
+"""API keys, per-key request rates and failed-key limits (the loopback rule: ``rag.netaddr``).
 
 Keys come from ``service.api_keys`` in the config plus ``RAG_API_KEYS`` (comma-separated); admin keys
 from ``service.admin_keys`` plus ``RAG_ADMIN_KEYS``. They are compared as SHA-256 digests with
@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import math
 import os
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -63,27 +61,6 @@ def check_key_lengths(keys: list[str], min_chars: int) -> None:
             f"{len(short)} API key(s) shorter than {min_chars} characters (service.min_key_chars): use long random "
             "keys, e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))'"
         )
-
-
-def is_loopback(host: str) -> bool:
-    """True when ``host`` names only loopback addresses (``127.0.0.1``, ``::1``, ``localhost``).
-
-    Args:
-        host: A host name or address as given to ``--host``.
-
-    Returns:
-        False for wildcard or routable addresses and for names that do not resolve.
-    """
-    host = host.strip("[]")
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from typing import Any
 
 from rag.config import ServiceConfig, Settings, load_settings
 from rag.errors import InputError
+from rag.netaddr import is_loopback
 from service.protocol import protocol_with_header_timeout
-from service.security import ENV_KEYS, is_loopback, resolve_keys
+from service.security import ENV_KEYS, resolve_keys
 
 
 def bind_host(host: str) -> str:

@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 import httpx
 
 from eval.metrics.latency import percentile
-from service.security import is_loopback
+from rag.netaddr import is_loopback
 
 QUESTIONS = [
     "昌都搬迁了多少人?",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer import postags
 from rag.segment import pos_cut
 
 _ZH_FOLLOWUP = re.compile(
@@ -12,7 +13,6 @@ _ZH_FOLLOWUP = re.compile(
 _EN_FOLLOWUP = re.compile(
     r"^(?:and|what about|how about)\s+(?:in|for|at)?\s*(?P<entity>[A-Za-z][\w' -]{0,40}?)\s*\??$", re.IGNORECASE
 )
-_PLACE_FLAGS = {"ns", "nr", "nrt", "nt", "nz"}
 
 
 def _last_user_question(history: list[dict]) -> str | None:
@@ -51,7 +51,7 @@ def standalone_question(question: str, history: list[dict]) -> str:
 def _swap_zh(previous: str, entity: str) -> str:
     words = list(pos_cut(previous))
     for i, w in enumerate(words):
-        if w.flag in _PLACE_FLAGS:
+        if w.flag in postags.FOLLOW_UP_SUBJECTS:
             return "".join(x.word for x in words[:i]) + entity + "".join(x.word for x in words[i + 1 :])
     return f"{entity}{previous}"
 

@@ -11,59 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer import qtype
+from rag import stopwords
+from rag.answer import postags, qtype
 from rag.crosslingual.translate import TextVocabulary, translate
 from rag.fold import fold
 from rag.question import question_script
 from rag.segment import pos_cut
 
-_QUESTION_NOISE = frozenset(
-    [
-        "多少",
-        "几",
-        "哪些",
-        "哪个",
-        "哪",
-        "什么",
-        "谁",
-        "为什么",
-        "为啥",
-        "如何",
-        "怎么",
-        "一共",
-        "总共",
-        "累计",
-        "有",
-        "是",
-        "了",
-        "的",
-        "吗",
-        "呢",
-        # colloquial fillers of a question (主要是想干什么, 到底搞了多少): how it is asked, not what
-        "搞",
-        "想",
-        "干",
-        "弄",
-        "主要",
-        "到底",
-        "究竟",
-        "具体",
-        "大概",
-    ]
-)
-
 # Question words that jieba may glue to the asked unit (多少钱, 几个县): removed before segmenting.
 _QUESTION_WORDS = re.compile(r"一共|总共|多少|几|哪些|哪几|哪个|哪|什么|为什么|为啥|是谁|谁|吗|呢|么")
 
-# jieba part-of-speech tags of words that carry no subject: pronouns, prepositions, particles, adverbs,
-# conjunctions, modal particles, interjections, onomatopoeia, punctuation, classifiers, locatives.
-_FUNCTION_POS = ("r", "p", "u", "d", "c", "y", "e", "o", "x", "w", "q", "f")
-
 _WORD = re.compile(r"\w")
-
-_NOUN_POS = ("n", "vn", "eng", "j")
-
-NAME_FLAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
 
 # What a who-question says the person did: the words right after 谁 (是谁主持的 → 主持).
 _AFTER_WHO = re.compile(r"谁(?:来|负责)?([\u4e00-\u9fff]{1,4})")
@@ -95,7 +53,8 @@ _EN_OF_PHRASE = re.compile(
 # What an English who-question says the person did: the words after "who", up to a preposition.
 _EN_WHO_DID = re.compile(r"\bwho ((?:[a-z]+[ -]){0,5}?[a-z]+)(?= (?:at|in|of|for|on|to|during|from)\b|[?.,]|$)", re.I)
 
-_EN_FILLER = frozenset({"the", "a", "an", "main", "was", "is", "did", "has", "had"})
+# "Who gave the main work report": main says which report, not what the person did.
+_NOT_AN_ACT = frozenset({"main"})
 
 # Alternatives the answerer keeps per English concept: it matches any of them, so more recall costs little.
 _EN_MAX_TERMS = 8
@@ -116,7 +75,7 @@ def question_terms(question: str) -> list[str]:
 
 
 def _is_function_word(flag: str) -> bool:
-    return flag.startswith(_FUNCTION_POS) and flag != "eng"  # eng: a Latin word (GDP), not an interjection
+    return flag.startswith(postags.FUNCTION_PREFIXES) and flag != "eng"  # eng: a Latin word (GDP), not an interjection
 
 
 def _tagged_terms(question: str) -> dict[str, str]:
@@ -125,7 +84,7 @@ def _tagged_terms(question: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for w in pos_cut(stripped):
         word, flag = w.word.strip(), w.flag
-        if not word or word in _QUESTION_NOISE or _is_function_word(flag) or not _WORD.search(word):
+        if not word or word in stopwords.ZH or _is_function_word(flag) or not _WORD.search(word):
             continue
         if flag == "m" and len(word) == 1:  # a bare numeral or 年 after a year: not a subject
             continue
@@ -181,10 +140,10 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
         return [
             Term(
                 (t,),
-                can_anchor=flag in NAME_FLAGS,
+                can_anchor=flag in postags.NAMES,
                 # "是谁主持的": a sentence without 主持 names someone who did something else.
                 required=t in after_who,
-                noun=flag not in NAME_FLAGS and flag.startswith(_NOUN_POS),
+                noun=flag not in postags.NAMES and flag.startswith(postags.NOUN_PREFIXES),
             )
             for t, flag in _tagged_terms(question).items()
         ]
@@ -196,7 +155,7 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
         of = _EN_OF_PHRASE.match(question, counted.end())
         head = re.split(r"[ -]", of.group(1).lower())[-1] if of else ""
     who = _EN_WHO_DID.search(question)
-    did = set(re.split(r"[ -]", who.group(1).lower())) - _EN_FILLER if who else set()
+    did = set(re.split(r"[ -]", who.group(1).lower())) - stopwords.EN - _NOT_AN_ACT if who else set()
     acts = {c.source for c in concepts if did and set(re.split(r"[ -]", c.source.lower())) <= did}
     # "work report" says it; "work" alone would let any sentence about work through.
     acts = {a for a in acts if not any(a != b and a in b for b in acts)}

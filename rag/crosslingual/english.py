@@ -1,4 +1,4 @@
-"""English text for dictionary lookup: words, numbers, a light stemmer and stopwords.
+"""English text for dictionary lookup: words, numbers, a light stemmer (stopwords: ``rag.stopwords``).
 
 The same ``stem`` is applied to dictionary glosses and to questions, so it only needs to be consistent,
 not linguistically right: ``relocated``, ``relocate`` and ``relocation`` all become ``relocat``.
@@ -7,6 +7,8 @@ not linguistically right: ``relocated``, ``relocate`` and ``relocation`` all bec
 from __future__ import annotations
 
 import re
+
+from rag.stopwords import EN as EN_STOPWORDS
 
 # Words, hyphenated words (kept whole and split), numbers with their decimal point or thousands commas.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[a-z]+(?:['’-][a-z]+)*")
@@ -45,17 +47,6 @@ _SUFFIXES = (
     ("ed", ""),
     ("es", ""),
     ("s", ""),
-)
-
-# Function words of glosses and questions; they never carry a translation.
-STOPWORDS = frozenset(
-    """a an the of to in on at by for from with as into onto over under about and or nor but not no
-    is are was were be been being am do have has had having will would shall should can could may might must
-    it its it's this that these those there here their they them he she his her him we our us you your i me my
-    what which who whom whose when where why how many much
-    sb sth sb's one's oneself someone something etc e g i e
-    than then so such very also only just any some all each every other another same
-    did does done get got""".split()
 )
 
 
@@ -110,4 +101,4 @@ def words(text: str) -> list[str]:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the content words of ``text`` (stopwords dropped), in order; numbers kept as they are."""
-    return [w if w[0].isdigit() else stem(w) for w in words(text) if w not in STOPWORDS]
+    return [w if w[0].isdigit() else stem(w) for w in words(text) if w not in EN_STOPWORDS]

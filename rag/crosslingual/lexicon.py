@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from rag import stopwords
 from rag.atomic import write_atomic
 from rag.crosslingual import english
 from rag.crosslingual.english import content_stems
@@ -145,7 +146,7 @@ def _cedict_lines() -> list[str]:
 
 # -- the stored lexicon ------------------------------------------------------------------------
 # Bump to rebuild stored lexicons when what build() produces changes through code outside the files
-# the key hashes (this module, english.py, the place table).
+# the key hashes (this module, english.py, the English stopwords, the place table).
 BUILDER_VERSION = 1
 _TABLES = {"words": "w", "phrases": "p", "names": "n"}
 
@@ -158,7 +159,7 @@ def lexicon_key() -> str:
     h = hashlib.sha256(f"rag-zh lexicon {BUILDER_VERSION}\n".encode())
     h.update(_cedict_path().read_bytes())
     h.update(json.dumps(PLACE_NAMES, ensure_ascii=False, sort_keys=True).encode())
-    for source in (__file__, english.__file__):
+    for source in (__file__, english.__file__, stopwords.path("en")):
         h.update(Path(source).read_bytes())
     return h.hexdigest()[:16]
 

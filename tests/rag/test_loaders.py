@@ -296,11 +296,14 @@ def test_zip_without_document_part() -> None:
 
 
 def _bomb(total_mb: int, name: str = "word/document.xml") -> bytes:
-    """A docx-like zip whose member inflates to ``total_mb`` MB of zeros, built streaming."""
+    """A docx-like zip whose member inflates to ``total_mb`` MB of zeros, built streaming.
+
+    Deflate level 1: three times faster than the default on zeros, and still about 1:200 (300 MB in 1.4 MB).
+    """
     buf = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(make_docx())) as src,
-        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf,
     ):
         for info in src.infolist():
             if info.filename != name:

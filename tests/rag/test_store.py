@@ -20,20 +20,29 @@ def test_a_read_sees_one_committed_state_even_if_a_write_lands_midway(
 ) -> None:
     store = Store(tmp_path / "s.sqlite")
     put(store, Document("d", "t", "第一版：旧的内容", "d"), "sha1", 0)
-    read_text = store._document
-    interleaved = []
+    read_text, checkpoint = store._document, store._checkpoint
+    interleaved: list[threading.Thread] = []
+    committed = threading.Event()
+
+    def signal_then_checkpoint() -> None:
+        committed.set()  # the write has committed; its checkpoint waits for this read to end
+        checkpoint()
 
     def write_in_between(db, doc_id, sha):
         if not interleaved:  # a writer replaces the document after the chunk rows were read
-            interleaved.append(True)
             t = threading.Thread(target=put, args=(store, Document("d", "t", "第二版：全新的文本内容", "d"), "sha2", 1))
+            interleaved.append(t)
             t.start()
-            t.join()
+            # Not t.join(): the writer's WAL checkpoint waits for this reader (SQLite's busy timeout, 5 s).
+            assert committed.wait(30), "the write never committed"
         return read_text(db, doc_id, sha)
 
+    monkeypatch.setattr(store, "_checkpoint", signal_then_checkpoint)
     monkeypatch.setattr(store, "_document", write_in_between)
     chunks = store.chunks([0])
     assert interleaved
+    interleaved[0].join(30)
+    assert not interleaved[0].is_alive()
     assert chunks[0].text == "第一版：旧的内容"[2:6]  # old offsets with the old text, never the new one
     assert store.chunks([0]) == {}  # afterwards the old chunk is gone
     assert store.chunks([1])[1].text == "第二版：全新的文本内容"[2:6]

@@ -26,6 +26,30 @@ from service.state import ServiceState
 from tests.conftest import SMALL_DOCS
 
 KEYS = ["test-key-alpha-0123456789", "test-key-beta-0123456789"]
+
+# Modules marked slow as a whole whose test cases are generated while collecting: schemathesis builds its
+# cases from the schema then (seconds), only for ``-m "not slow"`` to deselect them all afterwards.
+_SLOW_MODULES = frozenset({"test_schemathesis.py"})
+
+
+def _deselects_slow(config: pytest.Config) -> bool:
+    """Whether the run's ``-m`` expression deselects a test marked only ``slow``."""
+    expression = config.getoption("markexpr", "")
+    if not expression:
+        return False
+    try:  # pytest's own -m parser (not public API): if it moves, the module is collected as before
+        from _pytest.mark.expression import Expression
+
+        return not Expression.compile(expression).evaluate(lambda name, **kwargs: name == "slow")
+    except Exception:  # noqa: BLE001 - any failure here only costs collection time
+        return False
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip collecting the slow-only modules when the run deselects slow tests (``make test-fast``)."""
+    if collection_path.name in _SLOW_MODULES and _deselects_slow(config):
+        return True
+    return None
 ADMIN_KEY = "test-admin-key-0123456789"
 
 

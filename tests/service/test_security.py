@@ -1,4 +1,4 @@
-"""Keys, rates, the loopback rule, and the config section (no server needed)."""
+"""Keys, rates, the bind rule, and the config section (no server needed)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rag.cli import app as cli_app
 from rag.config import REPO_ROOT, ServiceConfig, Settings, load_settings
 from rag.errors import InputError
 from service.routes.documents import check_upload_name
-from service.security import KeyRing, RateLimiter, check_key_lengths, is_loopback, resolve_keys
+from service.security import KeyRing, RateLimiter, check_key_lengths, resolve_keys
 from service.server import check_bind, serve
 
 
@@ -51,16 +51,6 @@ def test_rate_limiter_allows_a_burst_then_refills() -> None:
     assert limiter.acquire("k") is None
     assert limiter.acquire("k") == pytest.approx(30.0)
     assert RateLimiter(0, clock=clock).acquire("k") is None  # 0 = off
-
-
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
-def test_loopback_hosts(host: str) -> None:
-    assert is_loopback(host)
-
-
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "8.8.8.8", "no-such-host.invalid"])
-def test_non_loopback_hosts(host: str) -> None:
-    assert not is_loopback(host)
 
 
 def test_non_loopback_bind_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:

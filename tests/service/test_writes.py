@@ -59,10 +59,14 @@ def test_a_busy_index_answers_429_and_questions_do_not_wait(server: Server, monk
     index = server.pipeline.index
     real_embed = index.embedder.embed_passages
     started, release = threading.Event(), threading.Event()
+    released: list[bool] = []  # how the hold ended: True = released, False = timed out
 
-    def held_embed(texts):  # an ingest embeds inside the index's write lock
-        started.set()
-        release.wait(60)
+    def held_embed(texts):
+        # The first upload's ingest embeds inside the index's write lock: hold it there. Only that call: the
+        # answerer embeds its sentences through the same embedder, and a question must not wait for a write.
+        if not started.is_set():
+            started.set()
+            released.append(release.wait(60))
         return real_embed(texts)
 
     monkeypatch.setattr(index.embedder, "embed_passages", held_embed)
@@ -89,6 +93,7 @@ def test_a_busy_index_answers_429_and_questions_do_not_wait(server: Server, monk
         release.set()
         first.join(60)
         second.join(60)
+    assert released == [True], "the question waited for the write to time out"
     assert results["w1.txt"].status_code == 201 and results["w2.txt"].status_code == 201
     for name in ("w1.txt", "w2.txt"):
         assert httpx.delete(f"{server.url}/v1/documents/{name}").status_code == 200
