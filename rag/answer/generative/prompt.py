@@ -20,8 +20,8 @@ from rag.answer.grounding import MARKER
 from rag.answer.terms import match_terms
 from rag.chunking import split_units
 from rag.fold import fold, to_simplified
-from rag.question import question_script
 from rag.numbers import find_quantities
+from rag.question import question_script
 from rag.types import Hit
 
 MAX_HISTORY_MESSAGES = 6  # earlier turns add little once the question has been rewritten
