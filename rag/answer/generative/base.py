@@ -34,14 +34,13 @@ grounded one and may differ; clients replace what they showed with the final tex
 from __future__ import annotations
 
 import logging
-import queue
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 from rag.answer import subject
 from rag.answer.base import Answerer, abstention
+from rag.answer.generative.citing import cite_missing
 from rag.answer.generative.markers import claims, normalize_markers, says_not_found
 from rag.answer.generative.prompt import (
     Prompt,
@@ -54,7 +53,6 @@ from rag.answer.generative.prompt import (
 from rag.answer.generative.verify import reads_yes, verification_prompt
 from rag.answer.grounding import (
     MARKER,
-    bigrams,
     claim_span,
     ground,
     markers,
@@ -63,7 +61,6 @@ from rag.answer.grounding import (
 )
 from rag.errors import ModelError
 from rag.fold import to_traditional
-from rag.numbers import find_quantities, numbers_grounded
 from rag.question import question_script
 from rag.types import Answer, Citation, Hit
 
@@ -84,87 +81,6 @@ def estimate_tokens(text: str) -> int:
     """
     cjk = len(_CJK.findall(text))
     return cjk + -(-(len(text) - cjk) // 3)
-
-
-def threaded_stream(run: Callable[[Callable[[str], bool], threading.Event], None]) -> Iterator[str]:
-    """Turn a blocking, callback-driven generation into an iterator of pieces.
-
-    ``run(emit, stop)`` runs in a thread; it calls ``emit(piece)`` for every piece (``emit`` returns
-    True once the reader has left, so the model may stop) and should also watch ``stop``. An
-    exception in ``run`` is raised in the reader as a ``ModelError``.
-    """
-    pieces: queue.Queue[object] = queue.Queue()
-    stop = threading.Event()
-    done = object()
-    errors: list[BaseException] = []
-
-    def emit(piece: str) -> bool:
-        if piece:
-            pieces.put(piece)
-        return stop.is_set()
-
-    def body() -> None:
-        try:
-            run(emit, stop)
-        except BaseException as exc:  # re-raised in the reader's thread below
-            errors.append(exc)
-        finally:
-            pieces.put(done)
-
-    thread = threading.Thread(target=body, name="rag-generate", daemon=True)
-    thread.start()
-    try:
-        while (item := pieces.get()) is not done:
-            yield str(item)
-    finally:
-        stop.set()
-        thread.join()
-    if errors:
-        raise ModelError(f"generation failed: {errors[0]}") from errors[0]
-
-
-# Share of a figure-less claim's character pairs one passage sentence must hold to be cited for it.
-_SUPPORT = 0.6
-
-
-def _cite_missing(sentence: str, passages: dict[int, str]) -> str:
-    """Give a sentence the model left without a marker the passage that supports it, if one does.
-
-    Small models often answer right and forget the marker. A sentence stating figures cites the
-    first passage holding all of them (the guard then checks them like any other); one without
-    figures cites the passage with a sentence holding at least 60% of its character pairs (a
-    paraphrase of that sentence). Otherwise it stays uncited and is dropped.
-
-    >>> _cite_missing("昌都搬迁了9.9万人。", {1: "拉萨", 2: "涉及9.9万人"})
-    '昌都搬迁了9.9万人[2]。'
-    >>> _cite_missing("阿里电网结束了孤网运行。", {1: "林芝下雪。", 2: "阿里电网结束了孤网运行的历史。"})
-    '阿里电网结束了孤网运行[2]。'
-    """
-    if MARKER.search(sentence):
-        return sentence
-    if find_quantities(sentence):
-        n = next((n for n, p in passages.items() if not numbers_grounded(sentence, [p])), None)
-    else:
-        n = supporting_passage(sentence, passages)
-    if n is None:
-        return sentence
-    body = sentence.rstrip()
-    end = len(body) - len(body.rstrip("。！？!?."))
-    return f"{body[: len(body) - end]}[{n}]{body[len(body) - end :]}{sentence[len(body) :]}"
-
-
-def supporting_passage(claim: str, passages: dict[int, str]) -> int | None:
-    """The passage with a sentence holding at least ``_SUPPORT`` of ``claim``'s character pairs, best first."""
-    pairs = bigrams(claim)
-    if len(pairs) < 4:  # too short to tell a paraphrase from a coincidence
-        return None
-    best, best_share = None, _SUPPORT
-    for n, passage in passages.items():
-        for s in sentences(passage):
-            share = len(pairs & bigrams(s)) / len(pairs)
-            if share >= best_share:
-                best, best_share = n, share
-    return best
 
 
 class GenerativeAnswerer:
@@ -357,7 +273,7 @@ class GenerativeAnswerer:
         if not parts or says_not_found(parts[0]):
             return abstention(prompt.lang, hits, RELATED, timings)
         passages = {i + 1: p for i, p in enumerate(prompt.passages)}
-        cited = "".join(x for x in (_cite_missing(c, passages) for c in claims(text)) if MARKER.search(x)).strip()
+        cited = "".join(x for x in (cite_missing(c, passages) for c in claims(text)) if MARKER.search(x)).strip()
         checked = ground(cited, passages)
         if checked.dropped:
             log.debug("guard dropped %s (ungrounded figures %s)", checked.dropped, checked.ungrounded_numbers)

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.base import Answerer
-from rag.answer.generative.base import GenerativeAnswerer, threaded_stream
+from rag.answer.generative.base import GenerativeAnswerer
 from rag.answer.generative.models import allow_hub_from_env, model_context_length, resolve_model_path
 from rag.answer.generative.prompt import Prompt
+from rag.answer.generative.streaming import threaded_stream
 from rag.config import Settings
 from rag.errors import ModelError
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.base import Answerer
-from rag.answer.generative.base import GenerativeAnswerer, threaded_stream
+from rag.answer.generative.base import GenerativeAnswerer
 from rag.answer.generative.gguf_models import resolve_gguf
 from rag.answer.generative.prompt import Prompt
+from rag.answer.generative.streaming import threaded_stream
 from rag.config import Settings
 from rag.errors import ModelError
 

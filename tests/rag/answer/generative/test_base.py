@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 
-from rag.answer.generative.base import GenerativeAnswerer, threaded_stream
+from rag.answer.generative.base import GenerativeAnswerer
 from rag.answer.generative.prompt import Prompt
-from rag.errors import ModelError
 from rag.types import Answer, Chunk, Hit
 from tests.rag.answer.generative.data import PASSAGES, hits
 
@@ -132,31 +130,6 @@ def test_stream_yields_raw_pieces_then_the_grounded_answer() -> None:
     assert "".join(items[:-1]) == raw and all(isinstance(p, str) for p in items[:-1])
     final = items[-1]
     assert isinstance(final, Answer) and final.text == "涉及9.9万人[1]。" and "first_token" in final.timings
-
-
-def test_threaded_stream_stops_when_the_reader_leaves() -> None:
-    emitted: list[int] = []
-
-    def run(emit, stop) -> None:
-        for i in range(10_000):
-            emitted.append(i)
-            if emit(str(i)):
-                return
-
-    stream = threaded_stream(run)
-    assert next(stream) == "0"
-    stream.close()
-    assert len(emitted) < 10_000
-    assert not any(t.name == "rag-generate" and t.is_alive() for t in threading.enumerate())
-
-
-def test_threaded_stream_raises_a_model_error() -> None:
-    def run(emit, stop) -> None:
-        emit("a")
-        raise RuntimeError("out of memory")
-
-    with pytest.raises(ModelError, match="out of memory"):
-        list(threaded_stream(run))
 
 
 def test_a_paraphrase_without_a_marker_cites_the_passage_it_restates() -> None:
