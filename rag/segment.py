@@ -103,8 +103,9 @@ def pos_cut(text: str) -> list:
     Returns:
         jieba ``pair`` objects (``.word``, ``.flag``) in order.
     """
-    tokenizer()
-    return list(_load()[1].cut(text))
+    tok, pos = _load()
+    tok.check_initialized()
+    return list(pos.cut(text))
 
 
 def tokens(text: str) -> list[str]:

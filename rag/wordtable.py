@@ -30,8 +30,13 @@ def table_path(cache_dir: Path) -> Path:
     Returns:
         A path that changes with jieba's version and its dictionary file.
     """
-    size = os.path.getsize(jieba.get_module_res(jieba.DEFAULT_DICT_NAME).name)
+    size = os.path.getsize(_dictionary_file())
     return cache_dir / f"jieba-{jieba.__version__}-{size}-v{_SCHEMA_VERSION}.sqlite"
+
+
+def _dictionary_file() -> str:
+    # jieba.get_module_res opens the file; only its path is needed here
+    return os.path.join(os.path.dirname(jieba.__file__), jieba.DEFAULT_DICT_NAME)
 
 
 def build(path: Path) -> None:
@@ -40,9 +45,10 @@ def build(path: Path) -> None:
     Args:
         path: The target file; a concurrent builder's finished file is simply replaced by an equal one.
     """
-    freq, total = jieba.Tokenizer.gen_pfdict(jieba.get_module_res(jieba.DEFAULT_DICT_NAME))
+    with open(_dictionary_file(), "rb") as f:
+        freq, total = jieba.Tokenizer.gen_pfdict(f)
     tags: dict[str, str] = {}
-    with jieba.get_module_res(jieba.DEFAULT_DICT_NAME) as f:
+    with open(_dictionary_file(), "rb") as f:
         for line in f:
             parts = line.decode("utf-8").split()
             if len(parts) == 3:
@@ -73,6 +79,11 @@ class WordTable:
         with self._lock:
             row = self._db.execute(f"SELECT {column} FROM words WHERE word = ?", (word,)).fetchone()
         return _MISSING if row is None or row[0] is None else row[0]
+
+    def count(self) -> int:
+        """Rows in the table: words and their prefixes."""
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM words").fetchone()[0]
 
 
 class _Column(Mapping):
@@ -116,5 +127,4 @@ class _Column(Mapping):
         raise TypeError("the word table is looked up word by word, not iterated")
 
     def __len__(self) -> int:
-        with self._table._lock:
-            return self._table._db.execute("SELECT count(*) FROM words").fetchone()[0]
+        return self._table.count()
