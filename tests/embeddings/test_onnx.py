@@ -42,6 +42,7 @@ def test_prompts_are_prefixed_as_sentence_transformers_does(tiny_onnx_dir, tiny_
     assert min(cos_q.min(), cos_p.min()) >= MIN_COSINE
 
 
+@pytest.mark.torch
 def test_token_ids_match_the_transformers_tokenizer(onnx_embedder, tiny_model_dir):
     from transformers import AutoTokenizer
 

@@ -47,6 +47,7 @@ def test_a_changed_model_file_or_a_missing_part_voids_the_export(tiny_onnx_dir, 
     assert not ox.is_exported(copy)
 
 
+@pytest.mark.torch
 def test_an_old_export_version_is_redone(tiny_onnx_dir, tmp_path):
     copy = tmp_path / "model"
     shutil.copytree(tiny_onnx_dir, copy)
@@ -58,6 +59,7 @@ def test_an_old_export_version_is_redone(tiny_onnx_dir, tmp_path):
     assert ox.read_export(copy)["export_version"] == ox.EXPORT_VERSION
 
 
+@pytest.mark.torch
 def test_other_poolings_are_refused(tiny_model_dir, tmp_path):
     copy = tmp_path / "cls-model"
     shutil.copytree(tiny_model_dir, copy)
@@ -70,6 +72,7 @@ def test_other_poolings_are_refused(tiny_model_dir, tmp_path):
     assert not (copy / ox.ONNX_DIR).exists()
 
 
+@pytest.mark.torch
 def test_word_table_is_half_precision_only_when_that_is_lossless():
     import torch
 
@@ -87,6 +90,7 @@ def test_word_table_is_half_precision_only_when_that_is_lossless():
     assert ox._word_table(_Model(full)).dtype == np.float32
 
 
+@pytest.mark.torch
 def test_unreadable_model_dir_is_a_model_error(tmp_path: Path):
     (tmp_path / "modules.json").write_text("not json", encoding="utf-8")
     with pytest.raises(ModelError, match="cannot load"):

@@ -85,7 +85,7 @@ def chunk_texts(text: str) -> list[str]:
 
 @pytest.mark.parametrize("point", POINTS)
 def test_kill_at_each_write_step_leaves_old_or_new_state(
-    point: str, tmp_path: Path, settings_factory, tiny_model_dir: Path
+    point: str, tmp_path: Path, settings_factory, tiny_onnx_dir: Path
 ) -> None:
     corpus = tmp_path / "docs"
     corpus.mkdir()
@@ -96,7 +96,7 @@ def test_kill_at_each_write_step_leaves_old_or_new_state(
     (corpus / "nagqu.txt").write_text(ADDED, encoding="utf-8")
 
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, point, str(settings.home_dir), str(tiny_model_dir), str(corpus)],
+        [sys.executable, "-c", CHILD, point, str(settings.home_dir), str(tiny_onnx_dir), str(corpus)],
         capture_output=True,
         text=True,
         timeout=300,

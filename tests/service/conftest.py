@@ -50,6 +50,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if collection_path.name in _SLOW_MODULES and _deselects_slow(config):
         return True
     return None
+
+
 ADMIN_KEY = "test-admin-key-0123456789"
 
 
@@ -134,21 +136,21 @@ def run_server(pipeline: Pipeline, corpus: Path, wait_ready: bool = True) -> Ite
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, tiny_onnx_dir: Path) -> Iterator[Server]:
     """An open (no keys) server on the small corpus; small upload limit, no practical rate limit."""
     root = tmp_path_factory.mktemp("server")
     corpus = write_small_corpus(root / "corpus")
     service = {"requests_per_minute": 100000, "max_upload_bytes": 100_000, "max_messages": 8}
-    yield from run_server(build_pipeline(root / "home", tiny_model_dir, corpus, service), corpus)
+    yield from run_server(build_pipeline(root / "home", tiny_onnx_dir, corpus, service), corpus)
 
 
 @pytest.fixture(scope="module")
-def keyed_server(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Iterator[Server]:
+def keyed_server(tmp_path_factory: pytest.TempPathFactory, tiny_onnx_dir: Path) -> Iterator[Server]:
     """A server requiring API keys (and an admin key), limited to 5 requests a minute per key."""
     root = tmp_path_factory.mktemp("keyed")
     corpus = write_small_corpus(root / "corpus")
     service = {"api_keys": KEYS, "admin_keys": [ADMIN_KEY], "requests_per_minute": 5}
-    yield from run_server(build_pipeline(root / "home", tiny_model_dir, corpus, service), corpus)
+    yield from run_server(build_pipeline(root / "home", tiny_onnx_dir, corpus, service), corpus)
 
 
 @pytest.fixture

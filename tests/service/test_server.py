@@ -27,15 +27,15 @@ from tests.service.conftest import KEYS, Server, bare_server
 
 
 @pytest.fixture(scope="module")
-def open_bare(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Iterator[Server]:
+def open_bare(tmp_path_factory: pytest.TempPathFactory, tiny_onnx_dir: Path) -> Iterator[Server]:
     service = {"requests_per_minute": 5, "header_timeout": 1.0}
-    yield from bare_server(tmp_path_factory.mktemp("open-bare"), tiny_model_dir, service)
+    yield from bare_server(tmp_path_factory.mktemp("open-bare"), tiny_onnx_dir, service)
 
 
 @pytest.fixture(scope="module")
-def keyed_bare(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Iterator[Server]:
+def keyed_bare(tmp_path_factory: pytest.TempPathFactory, tiny_onnx_dir: Path) -> Iterator[Server]:
     service = {"api_keys": KEYS, "failed_auth_per_minute": 3}
-    yield from bare_server(tmp_path_factory.mktemp("keyed-bare"), tiny_model_dir, service)
+    yield from bare_server(tmp_path_factory.mktemp("keyed-bare"), tiny_onnx_dir, service)
 
 
 def test_forged_forwarded_for_does_not_get_past_the_limit(open_bare: Server) -> None:
@@ -125,7 +125,7 @@ def _ipv6_loopback_port() -> int | None:
 
 
 @pytest.mark.slow
-def test_serve_binds_ipv6_loopback(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_serve_binds_ipv6_loopback(tmp_path: Path, tiny_onnx_dir: Path) -> None:
     port = _ipv6_loopback_port()
     if port is None:
         pytest.skip("this machine has no IPv6 loopback")
@@ -136,7 +136,7 @@ def test_serve_binds_ipv6_loopback(tmp_path: Path, tiny_model_dir: Path) -> None
                 "home": str(tmp_path / "home"),
                 "corpus": str(tmp_path / "no-corpus"),
                 "index": {"dir": str(tmp_path / "home" / "index")},
-                "embedder": {"model": str(tiny_model_dir), "query_prompt": "", "passage_prompt": ""},
+                "embedder": {"model": str(tiny_onnx_dir), "query_prompt": "", "passage_prompt": ""},
             }
         ),
         encoding="utf-8",

@@ -91,7 +91,7 @@ def test_a_writer_that_cannot_get_the_lock_fails_clearly_and_changes_nothing(
 
 
 @pytest.mark.slow
-def test_two_writer_processes_both_land(settings_factory, tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_two_writer_processes_both_land(settings_factory, tiny_onnx_dir: Path, tmp_path: Path) -> None:
     settings = settings_factory()
     dirs = []
     for i in range(2):
@@ -105,7 +105,7 @@ def test_two_writer_processes_both_land(settings_factory, tiny_model_dir: Path, 
     env = os.environ | {"HF_HUB_OFFLINE": "1"}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(settings.home_dir), str(tiny_model_dir), str(d)],
+            [sys.executable, "-c", WRITER, str(settings.home_dir), str(tiny_onnx_dir), str(d)],
             env=env,
             stderr=subprocess.PIPE,
             text=True,
