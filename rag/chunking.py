@@ -52,8 +52,6 @@ class Span:
     newline_after: bool = False
 
 
-
-
 def heading_level(line: str) -> int:
     """Classify a line as a heading.
 
