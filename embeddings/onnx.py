@@ -10,6 +10,7 @@ sentence-transformers does) so little padding is computed.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,12 @@ class OnnxEmbedder:
             tokenizer.enable_truncation(max_length=limit)
             tokenizer.encode_special_tokens = split_special
 
+        # tokenizers reads its file without the GIL: loading it beside the session's build saves most
+        # of its ~0.25 s at the start of every `ask`.
+        loader = ThreadPoolExecutor(1, thread_name_prefix="tokenizer")
+        tokenizer = loader.submit(SubsetTokenizer, export_dir, TOKENIZER_NAME, configure)
+        loader.shutdown(wait=False)
         try:
-            self._tokenizer = SubsetTokenizer(export_dir, TOKENIZER_NAME, configure)
             self._table = np.load(export_dir / TABLE_NAME, mmap_mode="r")
             options = ort.SessionOptions()
             options.intra_op_num_threads = threads or available_cores()
@@ -98,6 +103,7 @@ class OnnxEmbedder:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             graph = export_dir / GRAPH_NAME if precision == "float32" else int8_graph(export_dir, GRAPH_NAME)
             self._session = ort.InferenceSession(str(graph), options, providers=providers)
+            self._tokenizer = tokenizer.result()
         except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
             raise ModelError(f"cannot load the ONNX embedder from {export_dir}: {exc}") from exc
         self._lower = bool(marker["do_lower_case"])
