@@ -94,8 +94,11 @@ def _figures(text: str) -> list[Quantity]:
     return [q for q in find_quantities(text) if q.text in real]
 
 
-def bigrams(text: str) -> set[str]:
-    """The character pairs of folded ``text`` without whitespace and markers (a cheap overlap measure)."""
+def unmarked_bigrams(text: str) -> set[str]:
+    """The character pairs of folded ``text`` without whitespace and markers (a cheap overlap measure).
+
+    Not dedupe's ``bigrams_or_whole``: an answer's ``[n]`` must not count as shared text; a short text has no pair.
+    """
     folded = re.sub(r"\s+", "", fold(MARKER.sub("", text)))
     return {folded[i : i + 2] for i in range(len(folded) - 1)}
 
@@ -126,14 +129,14 @@ def claim_span(claim: str, passage: str, hint: str = "") -> tuple[int, int]:
         return 0, len(passage)
     body = MARKER.sub("", claim)
     wanted = _figures(body)
-    pairs = bigrams(body) | bigrams(hint)
+    pairs = unmarked_bigrams(body) | unmarked_bigrams(hint)
 
     def holds(unit: tuple[int, int]) -> list[int]:
         have = find_quantities(passage[unit[0] : unit[1]])
         return [i for i, w in enumerate(wanted) if any(w.matches(h) for h in have)]
 
     held = [holds(u) for u in units]
-    overlap = [len(pairs & bigrams(passage[s:e])) for s, e in units]
+    overlap = [len(pairs & unmarked_bigrams(passage[s:e])) for s, e in units]
     best = max(range(len(units)), key=lambda i: (len(held[i]), overlap[i], -i))
     start, end = units[best]
     missing = set(range(len(wanted))) - set(held[best])

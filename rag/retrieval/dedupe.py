@@ -6,8 +6,11 @@ from rag.fold import fold_compact
 from rag.types import Hit
 
 
-def bigrams(text: str) -> set[str]:
-    """The character bigrams of the folded, space-free text (the text itself when shorter than two)."""
+def bigrams_or_whole(text: str) -> set[str]:
+    """The character bigrams of the folded, space-free text (the text itself when shorter than two).
+
+    Not grounding's ``unmarked_bigrams``: a one-character passage must equal itself; a passage's ``[n]`` is text.
+    """
     s = fold_compact(text)
     return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
 
@@ -24,7 +27,7 @@ def near_duplicate(a: str, b: str, threshold: float) -> bool:
         >>> near_duplicate("昌都搬迁9.9万人。", "昌都搬迁9.9万人", 0.8), near_duplicate("昌都搬迁", "拉萨收入", 0.8)
         (True, False)
     """
-    return overlap(bigrams(a), bigrams(b)) >= threshold
+    return overlap(bigrams_or_whole(a), bigrams_or_whole(b)) >= threshold
 
 
 class Deduper:
@@ -47,7 +50,7 @@ class Deduper:
         kept: list[Hit] = []
         kept_grams: list[set[str]] = []
         for hit in hits:
-            grams = bigrams(hit.chunk.text)
+            grams = bigrams_or_whole(hit.chunk.text)
             if any(overlap(grams, g) >= self.threshold for g in kept_grams):
                 continue
             kept.append(hit)

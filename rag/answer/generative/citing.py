@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answer.grounding import MARKER, bigrams, sentences
+from rag.answer.grounding import MARKER, sentences, unmarked_bigrams
 from rag.numbers import find_quantities, numbers_grounded
 
 # Share of a figure-less claim's character pairs one passage sentence must hold to be cited for it.
@@ -37,13 +37,13 @@ def cite_missing(sentence: str, passages: dict[int, str]) -> str:
 
 def supporting_passage(claim: str, passages: dict[int, str]) -> int | None:
     """The passage with a sentence holding at least ``_SUPPORT`` of ``claim``'s character pairs, best first."""
-    pairs = bigrams(claim)
+    pairs = unmarked_bigrams(claim)
     if len(pairs) < 4:  # too short to tell a paraphrase from a coincidence
         return None
     best, best_share = None, _SUPPORT
     for n, passage in passages.items():
         for s in sentences(passage):
-            share = len(pairs & bigrams(s)) / len(pairs)
+            share = len(pairs & unmarked_bigrams(s)) / len(pairs)
             if share >= best_share:
                 best, best_share = n, share
     return best

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from rag.answer.grounding import claim_span, ground, markers, state_figures_in_english
+from rag.answer.grounding import claim_span, ground, markers, state_figures_in_english, unmarked_bigrams
 
 
 def test_keeps_grounded_sentences_and_drops_invented_figures() -> None:
@@ -56,3 +56,8 @@ def test_english_figures_are_converted_exactly_and_keep_the_chinese() -> None:
     )
     assert state_figures_in_english("About 99,000 people [1].", passages) == "About 99,000 people (9.9万人) [1]."
     assert state_figures_in_english("In 2016 it began [1].", passages) == "In 2016 it began [1]."
+
+
+def test_unmarked_bigrams_fold_and_skip_markers_spaces_and_short_texts() -> None:
+    assert unmarked_bigrams("見[1]表 格") == {"见表", "表格"}  # folded; the marker and the space leave no pair
+    assert unmarked_bigrams("藏") == set() and unmarked_bigrams("[2] ") == set()

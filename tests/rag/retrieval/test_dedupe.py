@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from rag.retrieval import near_duplicate as public_near_duplicate
-from rag.retrieval.dedupe import Deduper, near_duplicate
+from rag.retrieval.dedupe import Deduper, bigrams_or_whole, near_duplicate
 from rag.types import Hit
 from tests.fakes import chunk
 
@@ -17,6 +17,11 @@ def test_the_threshold_is_a_share_of_the_smaller_passage() -> None:
     part = NOTICE[:12]  # wholly inside the notice
     assert near_duplicate(part, NOTICE, 1.0)
     assert not near_duplicate(NOTICE, "拉萨市累计投入产业项目资金10亿元。", 0.2)
+
+
+def test_bigrams_or_whole_folds_keeps_markers_and_short_texts_whole() -> None:
+    assert bigrams_or_whole("臺 灣[1]") == {"台湾", "湾[", "[1", "1]"}  # folded, no space; a bracket is text
+    assert bigrams_or_whole("藏") == {"藏"} and bigrams_or_whole(" ") == {""}
 
 
 def test_single_characters_compare_as_themselves() -> None:
