@@ -21,8 +21,11 @@ from rag.fold import fold
 from rag.numbers import Quantity, find_quantities, numbers_grounded, render_english
 
 MARKER = re.compile(r"\[(\d+)\]")  # a citation marker as every answerer writes it
-# Sentence ends in Chinese and English answers; the marker run after an end stays with its sentence.
-_SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]|\n|$)(?:\s*\[\d+\])*")
+# Sentence ends in Chinese and English answers; the marker run after an end stays with its sentence. A
+# quotation closed on its line is one piece: a 。 inside quoted speech does not end the sentence around it.
+_QUOTED = r"“[^”\n]*”|「[^」\n]*」|『[^』\n]*』|\"[^\"\n]*\""
+# A quotation that ends with a sentence end ("…。”") ends the sentence too.
+_SENTENCE = re.compile(rf"(?:{_QUOTED}|[^。！？!?\n])+?(?:[。！？!?]|\n|$|(?<=[。！？!?][”」』\"]))(?:\s*\[\d+\])*")
 
 
 @dataclass
@@ -39,6 +42,8 @@ def sentences(text: str) -> list[str]:
 
     >>> sentences("共9.9万人[1]。另有12万人[2]。")
     ['共9.9万人[1]。', '另有12万人[2]。']
+    >>> sentences("文件说：“已完成。共9.9万人。”[1] 此外“未闭合。")
+    ['文件说：“已完成。共9.9万人。”[1]', ' 此外“未闭合。']
     """
     return [m.group() for m in _SENTENCE.finditer(text)]
 

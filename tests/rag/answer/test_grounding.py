@@ -61,3 +61,16 @@ def test_english_figures_are_converted_exactly_and_keep_the_chinese() -> None:
 def test_unmarked_bigrams_fold_and_skip_markers_spaces_and_short_texts() -> None:
     assert unmarked_bigrams("見[1]表 格") == {"见表", "表格"}  # folded; the marker and the space leave no pair
     assert unmarked_bigrams("藏") == set() and unmarked_bigrams("[2] ") == set()
+
+
+def test_a_quotation_with_full_stops_inside_is_kept_whole() -> None:
+    passage = "2016年以来，全市开工建设安置点268个。涉及贫困人口9.9万人。"
+    answer = "The documents say: “全市开工建设安置点268个。涉及贫困人口9.9万人。”[1] That is about 99,000 people[1]."
+    result = ground(answer, {1: passage})
+    assert result.text.startswith("The documents say: “全市开工建设安置点268个。")
+    assert result.dropped == []
+
+
+def test_an_unclosed_quotation_mark_does_not_swallow_the_text_after_it() -> None:
+    result = ground("报告说“共9.9万人[1]。另有12万人[1]。", {1: "涉及9.9万人"})
+    assert result.text == "报告说“共9.9万人[1]。"
