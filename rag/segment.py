@@ -24,7 +24,7 @@ from rag.wordtable import WordTable
 # 9.9万, 16.42%, 2,982, 2020年 stay single tokens: figures are what users ask about.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:%|‰|万|亿|千|百)*")
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
-# The index keeps the question-only words (累计, 主要 are content words of reports) and most English
+# The index keeps the question-only words (累计 is a content word of reports) and most English
 # function words: rag/data/stopwords-*.txt.
 _STOPWORDS = stopwords("zh", "function", "question") | stopwords("en", "index")
 

@@ -30,7 +30,6 @@ from rag.answer.grounding import sentences
 from rag.answer.terms import Query
 from rag.answer.type_score import type_score
 from rag.fold import fold, fold_compact
-from rag.numbers import fold_same_length
 from rag.question import question_script
 from rag.types import Answer, Hit
 
@@ -170,12 +169,6 @@ class ExtractiveAnswerer:
         figure = lead(query, c.text, c.quantities)
         if not figure_by_measure(query, c.text, figure):
             return False
-        if figure is not None and query.anchors:
-            # The place asked about named only after the figure (…危房16141户…,阿里与藏中电网联网…) is a
-            # passing mention in another place's sentence; its subject comes first or in the headings.
-            context, text = fold_compact(hits[c.hit_index].chunk.context), fold_same_length(c.text)
-            if any(not t.in_text(context) and not t.in_text(text[: figure.start]) for t in query.anchors):
-                return False
         nouns = [t for t in query.terms if t.noun]
         if not nouns:
             return True

@@ -11,7 +11,7 @@ from rag.question import question_script
 QUANTITY, DATE, WHO, PLACE, LIST, REASON, FACT = "quantity", "date", "who", "place", "list", "reason", "fact"
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
-    (REASON, re.compile(r"为什么|为何|为啥|原因|why\b|how come|什么目的|想干什么|为了什么|目的是")),
+    (REASON, re.compile(r"为什么|为何|为啥|原因|why\b|how come|什么目的|为了什么|目的是")),
     (DATE, re.compile(r"哪一?年|哪天|何时|什么时候|几月|哪一天|when\b|what year|what date|on what date|which year")),
     (LIST, re.compile(r"哪些|哪几|各是|分别|哪[两三四五六七八九十]|which (?:two|three|four|five)|what are the|list\b")),
     (
@@ -45,7 +45,7 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"多少人|几人|人口|劳动力|患者|干部|people|persons|population|residents|tourists|workers|cadres"
-            r"|secretar(?:y|ies)|officials|officers|doctors|teachers|students|farmers|herders|volunteers|members"
+            r"|officials|officers|doctors|teachers|students|farmers|herders|volunteers|members"
         ),
         "人",
     ),

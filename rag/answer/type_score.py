@@ -17,7 +17,7 @@ from rag.segment import pos_cut
 
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
 
-_REASON_CUES = re.compile(r"因为|由于|为了|旨在|目的|确保|以便|从而|所以|因此|是.{0,12}的|决定|顺应")
+_REASON_CUES = re.compile(r"因为|由于|为了|旨在|目的|确保|以便|从而|所以|因此|是.{0,12}的")
 
 _LIST_CUES = re.compile(r"、|一是|二是|；|;")
 
