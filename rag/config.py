@@ -210,6 +210,8 @@ class Settings(_Section):
 
     home: str = "${RAG_HOME}"
     corpus: str = str(DEFAULT_CORPUS)
+    # The corpus's domain knowledge (rag/profile.py): a name under rag/profiles, a .yaml path, or "" for none.
+    profile: str = "tibet"
     chunker: ChunkerConfig = Field(default_factory=ChunkerConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)

@@ -15,11 +15,13 @@ from embeddings.base import Embedder
 from rag.answer.base import Answerer
 from rag.chunking import Chunker
 from rag.config import Settings, load_settings
+from rag.crosslingual.lexicon import with_places
 from rag.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from rag.headings import Headings
 from rag.indexdir import IndexDirectory, IngestReport
 from rag.indexdir.manifest import MANIFEST, read_manifest
 from rag.loaders import Skipped, load_bytes, load_file, scan
+from rag.profile import Profile, load_profile
 from rag.question import validate_question
 from rag.retrieval import HybridRetriever, build_retriever
 from rag.retrieval.rerank import Reranker, make_reranker
@@ -40,6 +42,8 @@ class Pipeline:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, answerer: Answerer | None = None) -> None:
         self.settings = settings
+        # Loaded (and checked) now: a bad profile is a config error at startup, not at the first question.
+        self.profile: Profile = load_profile(settings.profile)
         self._embedder = embedder
         self._answerer = answerer
         self._index: IndexDirectory | None = None
@@ -137,7 +141,13 @@ class Pipeline:
         if cached is not None and cached[0] is snap:
             return cached[1]
         retriever = build_retriever(
-            index.store.chunks, snap.dense, snap.bm25, self.embedder, self.settings.retrieval, self.reranker
+            index.store.chunks,
+            snap.dense,
+            snap.bm25,
+            self.embedder,
+            self.settings.retrieval,
+            self.reranker,
+            with_places(self.profile.place_names),
         )
         self._retriever = (snap, retriever)
         return retriever

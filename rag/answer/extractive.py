@@ -30,6 +30,7 @@ from rag.answer.grounding import sentences
 from rag.answer.terms import Query
 from rag.answer.type_score import type_score
 from rag.fold import fold, fold_compact
+from rag.profile import EMPTY, Profile
 from rag.question import question_script
 from rag.types import Answer, Hit
 
@@ -61,6 +62,7 @@ class ExtractiveAnswerer:
             question that does (那曲) is the subject: a sentence without it in its text or context
             answers for another place, even when nothing retrieved is about that one. None: only the
             retrieved passages' headings count.
+        profile: The corpus's domain profile (``rag.profile``): its units, head nouns and place names.
     """
 
     def __init__(
@@ -68,10 +70,12 @@ class ExtractiveAnswerer:
         embedder: Embedder | None = None,
         settings: ExtractiveSettings | None = None,
         in_headings: Callable[[str], bool] | None = None,
+        profile: Profile = EMPTY,
     ) -> None:
         self.embedder = embedder
         self.settings = settings or ExtractiveSettings()
         self.in_headings = in_headings
+        self.profile = profile
 
     # -- public API ---------------------------------------------------------------------------
     def answer(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Answer:
@@ -96,12 +100,12 @@ class ExtractiveAnswerer:
     def _score(self, question: str, hits: list[Hit]) -> tuple[Query, list[Candidate]]:
         found = candidates(hits)
         if not found:
-            return Query.read(question, []), []
+            return Query.read(question, [], self.profile), []
         # Whitespace says nothing in Chinese and a PDF's line breaks split words (美\n\n丽乡村).
         folded = [fold_compact(c.text) for c in found]
         by_hit = [fold_compact(h.chunk.context) for h in hits]
         contexts = [by_hit[c.hit_index] for c in found]
-        query = Query.read(question, folded + sorted(set(contexts)))
+        query = Query.read(question, folded + sorted(set(contexts)), self.profile)
         q_terms = query.terms
         # Anchors: names in the question that the retrieved passages, or any document of the corpus
         # (``in_headings``), use in titles or section headings (拉萨, 那曲 …). A sentence whose own text

@@ -12,6 +12,7 @@ from embeddings.base import Embedder
 from rag.answer.base import Answerer
 from rag.config import Settings
 from rag.errors import ModelError
+from rag.profile import load_profile
 
 # backend name → "module:class" of a generative answerer with ``from_settings(settings, fallback)``.
 GENERATIVE = {
@@ -26,7 +27,7 @@ BACKENDS = ("extractive", "hybrid", *GENERATIVE)
 def extractive_answerer(
     settings: Settings, embedder: Embedder | None, in_headings: Callable[[str], bool] | None = None
 ) -> Answerer:
-    """The extractive answerer with the configured thresholds."""
+    """The extractive answerer with the configured thresholds and domain profile."""
     from rag.answer.extractive import ExtractiveAnswerer, ExtractiveSettings
 
     cfg = settings.answerer
@@ -34,6 +35,7 @@ def extractive_answerer(
         embedder,
         ExtractiveSettings(max_passages=cfg.max_passages, min_coverage=cfg.min_coverage, min_score=cfg.min_score),
         in_headings,
+        load_profile(settings.profile),
     )
 
 
@@ -55,6 +57,7 @@ def generative_answerer(
     # The same for every backend (GenerativeAnswerer), so no backend's from_settings repeats them.
     answerer.verify = settings.answerer.verify
     answerer.in_headings = in_headings
+    answerer.profile = load_profile(settings.profile)
     return answerer
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from rag.fold import fold
+from rag.profile import EMPTY, Profile
 from rag.question import question_script
 
 QUANTITY, DATE, WHO, PLACE, LIST, REASON, FACT = "quantity", "date", "who", "place", "list", "reason", "fact"
@@ -30,10 +31,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
-# Units a quantity question may name, mapped to the unit the answer should carry.
+# Units a quantity question may name, mapped to the unit the answer should carry. A genre's own units
+# (households, person-times) are the profile's (``Profile.unit_hints``).
 _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"户次|household.?times?"), "户次"),
-    (re.compile(r"人次|person.?times?|man.?times?"), "人次"),
     (
         re.compile(
             r"资金|投资|投了|收入|经费|预算|贷款|元|钱|金额|funding|fund|invest|income|yuan|money|spent|cost|budget|loan"
@@ -41,7 +41,6 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
         "元",
     ),
     (re.compile(r"率|比例|百分|增速|percent|percentage|rate|share|proportion"), "%"),
-    (re.compile(r"多少户|几户|households?|families"), "户"),
     (
         re.compile(
             r"多少人|几人|人口|劳动力|患者|干部|people|persons|population|residents|tourists|workers|cadres"
@@ -63,16 +62,9 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
 
 # "Which county / city / village …": the answer is a name that ends with (or is a place of) that noun.
 _HEAD = re.compile(r"哪(?:一|几|[两二三四五六七八九十])?个?(县|市|区|村|乡|镇|省|地区|部门|单位|机构|企业)")
-_EN_HEAD = re.compile(r"\bwhich (count(?:y|ies)|cit(?:y|ies)|villages?|townships?|towns?|prefectures?|departments?)\b")
-_EN_HEADS = {
-    "count": "县",
-    "cit": "市",
-    "villag": "村",
-    "township": "乡",
-    "town": "镇",
-    "prefectur": "市",
-    "depart": "部门",
-}
+_EN_HEAD = re.compile(r"\bwhich ([a-z]+)\b")
+# English head nouns (singular) → the Chinese one; a domain's own (prefecture → 市) are ``Profile.heads``.
+_EN_HEADS = {"county": "县", "city": "市", "village": "村", "township": "乡", "town": "镇", "department": "部门"}
 
 
 @dataclass(frozen=True)
@@ -90,11 +82,12 @@ class QuestionType:
     head: str = ""
 
 
-def classify(question: str) -> QuestionType:
+def classify(question: str, profile: Profile = EMPTY) -> QuestionType:
     """Classify a question (simplified, traditional or English).
 
     Args:
         question: The question text.
+        profile: The corpus's domain profile: its units and head nouns join the general ones.
 
     Returns:
         Its ``QuestionType``.
@@ -110,16 +103,23 @@ def classify(question: str) -> QuestionType:
         # Chinese names what it measures last (收入年均增速 asks a rate, not money), English first
         # (how much … budget for … residents asks money): that hint wins.
         last = question_script(question) != "en"
-        found = [
-            (m.end() if last else -m.start(), -i, u) for i, (rx, u) in enumerate(_UNIT_HINTS) for m in rx.finditer(q)
-        ]
+        # The profile's units come first: a tie goes to the more specific (户次 over 户, household-times).
+        hints = [(h.pattern, h.unit) for h in profile.unit_hints] + _UNIT_HINTS
+        found = [(m.end() if last else -m.start(), -i, u) for i, (rx, u) in enumerate(hints) for m in rx.finditer(q)]
         unit = max(found)[2] if found else ""
     head = ""
     if kind in (WHO, LIST, FACT):
         m = _HEAD.search(q)
-        en = _EN_HEAD.search(q)
         if m:
             head = m.group(1)
-        elif en:
-            head = next(h for stem, h in _EN_HEADS.items() if en.group(1).startswith(stem))
+        else:
+            heads = _EN_HEADS | profile.heads
+            head = next((heads[w] for w in map(_singular, _EN_HEAD.findall(q)) if w in heads), "")
     return QuestionType(kind, unit, head)
+
+
+def _singular(word: str) -> str:
+    """counties → county, towns → town (enough for head nouns)."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word

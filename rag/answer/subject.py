@@ -23,6 +23,7 @@ from rag.answer.figures import unit_compatible
 from rag.answer.terms import Query
 from rag.fold import fold_compact
 from rag.numbers import find_quantities
+from rag.profile import EMPTY, Profile
 from rag.types import Citation, Hit
 
 
@@ -38,7 +39,11 @@ def cited_texts(citations: list[Citation], hits: list[Hit]) -> list[str]:
 
 
 def missing(
-    question: str, citations: list[Citation], hits: list[Hit], in_headings: Callable[[str], bool] | None = None
+    question: str,
+    citations: list[Citation],
+    hits: list[Hit],
+    in_headings: Callable[[str], bool] | None = None,
+    profile: Profile = EMPTY,
 ) -> list[str]:
     """What the question asks about that the answer's cited sentences do not hold.
 
@@ -49,6 +54,7 @@ def missing(
             rendered in their words).
         in_headings: Whether a folded term is a title or heading word of the corpus
             (``Pipeline.in_headings``); None: only the given passages' headings count.
+        profile: The corpus's domain profile (units, place names) the question is read with.
 
     Returns:
         The names and years not found, ``figure`` (a quantity question's cited sentences state no
@@ -65,7 +71,7 @@ def missing(
     if not texts:
         return ["citation"]
     headings = [fold_compact(h.chunk.context) for h in hits]
-    query = Query.read(question, [fold_compact(h.chunk.text) for h in hits] + headings)
+    query = Query.read(question, [fold_compact(h.chunk.text) for h in hits] + headings, profile)
 
     def names_a_subject(alternative: str) -> bool:
         # A word jieba merely tags as a name (惠及, 包联) names no document or section: not a subject.

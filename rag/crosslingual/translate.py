@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from rag.crosslingual.english import stem, words
-from rag.crosslingual.lexicon import Lexicon, StoredLexicon, default_lexicon
+from rag.crosslingual.lexicon import AnyLexicon, default_lexicon
 from rag.fold import fold
 from rag.segment import tokenizer, tokens
 from rag.stopwords import EN as EN_STOPWORDS
@@ -85,7 +85,7 @@ class Concept:
         terms: Chinese term → confidence in (0, 1], best first; all in the vocabulary.
         compound: True for a join of two neighbouring concepts (贫困村): a bonus when matched, since its
             parts are concepts of their own.
-        name: True when it renders a name (place table, a proper noun's pinyin): names say what a
+        name: True when it renders a name (a profile's place name, a proper noun's pinyin): names say what a
             passage is about.
         words: How many English words it renders (a dictionary phrase is a more specific match).
     """
@@ -127,14 +127,14 @@ class Translation:
 
 
 def translate(
-    question: str, vocab: Vocabulary, lexicon: Lexicon | StoredLexicon | None = None, max_terms: int = _MAX_TERMS
+    question: str, vocab: Vocabulary, lexicon: AnyLexicon | None = None, max_terms: int = _MAX_TERMS
 ) -> Translation:
     """Translate an English question into weighted Chinese terms the corpus uses.
 
     Args:
         question: The English question.
         vocab: The corpus vocabulary (``IndexVocabulary``) or the passages' (``TextVocabulary``).
-        lexicon: The dictionary; the bundled CC-CEDICT one when None.
+        lexicon: The dictionary (``with_places`` adds a profile's place names); CC-CEDICT alone when None.
         max_terms: Most alternatives kept per concept.
 
     Returns:
@@ -161,7 +161,7 @@ def translate(
 
 
 def _phrase(
-    raw: list[str], stems: list[str], i: int, lex: Lexicon | StoredLexicon, vocab: Vocabulary, max_terms: int
+    raw: list[str], stems: list[str], i: int, lex: AnyLexicon, vocab: Vocabulary, max_terms: int
 ) -> tuple[Concept | None, int]:
     """The longest dictionary phrase starting at word ``i`` that the corpus renders."""
     for n in range(min(lex.longest_phrase, len(raw) - i), 1, -1):
@@ -174,7 +174,7 @@ def _phrase(
     return None, 1
 
 
-def _word(raw: str, stemmed: str, lex: Lexicon | StoredLexicon, vocab: Vocabulary, max_terms: int) -> Concept | None:
+def _word(raw: str, stemmed: str, lex: AnyLexicon, vocab: Vocabulary, max_terms: int) -> Concept | None:
     if _NUMBER.match(raw):
         # Figures are tokens of their own in the index (``2021``, ``832``); a thousands comma is not written.
         number = raw.replace(",", "")

@@ -10,6 +10,7 @@ import time
 
 from embeddings.base import Embedder
 from rag.config import RetrievalConfig
+from rag.crosslingual.lexicon import AnyLexicon
 from rag.errors import InputError
 from rag.index.base import VectorIndex
 from rag.retrieval.base import BatchRetriever, ChunkCache, ChunkLookup, LexicalIndex, Retriever
@@ -121,6 +122,7 @@ def build_retriever(
     embedder: Embedder,
     config: RetrievalConfig,
     reranker: Reranker | None = None,
+    lexicon: AnyLexicon | None = None,
 ) -> HybridRetriever:
     """The hybrid retriever the config describes, over one snapshot of the indexes.
 
@@ -131,11 +133,13 @@ def build_retriever(
         embedder: Embeds the questions.
         config: The ``retrieval`` section.
         reranker: A reranker already built (they may hold a model); the configured one when None.
+        lexicon: English questions' dictionary, with the profile's place names (``lexicon.with_places``);
+            CC-CEDICT alone when None.
     """
     chunks = ChunkCache(chunks)
     return HybridRetriever(
         {DENSE: DenseRetriever(embedder, dense, chunks), LEXICAL: LexicalRetriever(lexical, chunks)},
-        Router(QueryTranslator(lexical, config.translate_english), config),
+        Router(QueryTranslator(lexical, config.translate_english, lexicon), config),
         {"zh": make_fuser(config.fusion, config.rrf_k), "en": make_fuser(config.fusion, config.en_rrf_k)},
         Deduper(config.dedupe_threshold),
         reranker if reranker is not None else make_reranker(config),

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from rag.config import RetrievalConfig
-from rag.crosslingual.lexicon import Lexicon
+from rag.crosslingual.lexicon import AnyLexicon
 from rag.crosslingual.translate import Translation, Vocabulary, translate
 from rag.fold import fold
 from rag.question import question_script
@@ -28,10 +28,10 @@ class QueryTranslator:
     Args:
         vocabulary: The lexical index (which terms the corpus holds, and how often).
         enabled: ``retrieval.translate_english``.
-        lexicon: The dictionary; the bundled CC-CEDICT one when None.
+        lexicon: The dictionary with the profile's place names (``lexicon.with_places``); CC-CEDICT alone when None.
     """
 
-    def __init__(self, vocabulary: Vocabulary, enabled: bool = True, lexicon: Lexicon | None = None) -> None:
+    def __init__(self, vocabulary: Vocabulary, enabled: bool = True, lexicon: AnyLexicon | None = None) -> None:
         self.vocabulary, self.enabled, self.lexicon = vocabulary, enabled, lexicon
 
     def applies(self, question: str) -> bool:

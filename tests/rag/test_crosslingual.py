@@ -8,9 +8,10 @@ from rag.answer import qtype
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.terms import match_terms
 from rag.crosslingual.english import stem, words
-from rag.crosslingual.lexicon import build, default_lexicon
+from rag.crosslingual.lexicon import LayeredLexicon, build, place_entries, with_places
 from rag.crosslingual.translate import TextVocabulary, translate
 from rag.index.bm25 import BM25Index
+from rag.profile import load_profile
 from rag.segment import tokens
 from rag.types import Chunk, Hit
 
@@ -30,6 +31,7 @@ CEDICT = [
     "曲水 曲水 [Qu1 shui3] /Qüxü county, in Lhasa/",
 ]
 CORPUS_TERMS = ["昌都", "搬迁", "贫困", "贫困村", "村", "扶贫", "人", "林芝", "拉萨", "日喀则", "2021"]
+TIBET = load_profile("tibet")  # the default corpus's domain profile (rag/profiles/tibet.yaml)
 
 
 class SetVocabulary:
@@ -51,6 +53,12 @@ class SetVocabulary:
 @pytest.fixture(scope="module")
 def lexicon():
     return build(CEDICT)
+
+
+@pytest.fixture(scope="module")
+def profiled(lexicon):
+    """The test dictionary with the Tibet profile's place names added."""
+    return LayeredLexicon(place_entries(TIBET.place_names), lambda: lexicon)
 
 
 @pytest.fixture
@@ -79,16 +87,23 @@ def test_lexicon_inverts_glosses_phrases_and_pinyin(lexicon) -> None:
 
 
 @pytest.mark.parametrize("spelling", ["Chamdo", "Qamdo", "Changdu"])
-def test_romanised_place_names_translate(lexicon, vocab, spelling: str) -> None:
-    t = translate(f"How many people were relocated in {spelling}?", vocab, lexicon)
+def test_romanised_place_names_translate_as_names_with_the_profile(profiled, vocab, spelling: str) -> None:
+    t = translate(f"How many people were relocated in {spelling}?", vocab, profiled)
     assert "昌都" in t.weighted_terms()
     assert any(c.name and c.best == "昌都" for c in t.concepts)
 
 
-def test_place_table_covers_spellings_cedict_lacks(vocab) -> None:
+@pytest.mark.parametrize("spelling", ["Chamdo", "Qamdo", "Changdu"])
+def test_without_a_profile_the_dictionary_alone_renders_the_place(lexicon, vocab, spelling: str) -> None:
+    t = translate(f"How many people were relocated in {spelling}?", vocab, lexicon)
+    assert "昌都" in t.weighted_terms()  # from the gloss (Chamdo, Qamdo) or the pinyin (Changdu)
+
+
+def test_the_profile_names_spellings_cedict_lacks_or_glosses_weakly() -> None:
+    profiled = with_places(TIBET.place_names)  # over the bundled CC-CEDICT
     for spelling, chinese in [("Lhokha", "山南"), ("Xigaze", "日喀则"), ("Nagqu", "那曲"), ("Ngari", "阿里")]:
-        t = translate(f"What did {spelling} do?", SetVocabulary({chinese: 3}), default_lexicon())
-        assert [c.best for c in t.concepts] == [chinese]
+        concepts = translate(f"What did {spelling} do?", SetVocabulary({chinese: 3}), profiled).concepts
+        assert [(c.best, c.name) for c in concepts] == [(chinese, True)]
 
 
 def test_only_terms_the_corpus_contains_are_kept(lexicon, vocab) -> None:
@@ -175,7 +190,7 @@ def test_english_question_about_an_uncounted_thing_abstains(hits: list[Hit]) -> 
 
 
 def test_match_terms_groups_alternatives_for_english() -> None:
-    terms = match_terms("How many tourists visited Chamdo?", ["林芝游客", "昌都搬迁"])
+    terms = match_terms("How many tourists visited Chamdo?", ["林芝游客", "昌都搬迁"], with_places(TIBET.place_names))
     tourists = next(t for t in terms if "游客" in t.alternatives)
     assert tourists.required and not tourists.can_anchor
     assert next(t for t in terms if "昌都" in t.alternatives).can_anchor
@@ -209,4 +224,4 @@ def test_text_vocabulary_counts_the_character_a_compound_adds_to_a_word() -> Non
     ],
 )
 def test_question_type_understands_english(question: str, kind: str, unit: str) -> None:
-    assert qtype.classify(question) == qtype.QuestionType(kind, unit)
+    assert qtype.classify(question, TIBET) == qtype.QuestionType(kind, unit)

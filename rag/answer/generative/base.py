@@ -61,6 +61,7 @@ from rag.answer.grounding import (
 )
 from rag.errors import ModelError
 from rag.fold import to_traditional
+from rag.profile import EMPTY, Profile
 from rag.question import question_script
 from rag.types import Answer, Citation, Hit
 
@@ -101,6 +102,8 @@ class GenerativeAnswerer:
         verify: Ask the model whether the cited sentences answer the question (``answerer.verify``).
         in_headings: Whether a term is a title or heading word of the corpus (the subject check's
             names; ``Pipeline.in_headings``). None: only the given passages' headings count.
+        profile: The corpus's domain profile (``rag.profile``): units and place names for reading the
+            question in sentence selection and the subject check.
     """
 
     control_tokens: list[str] = []
@@ -117,6 +120,7 @@ class GenerativeAnswerer:
         shares_context: bool = True,
         verify: bool = False,
         in_headings: Callable[[str], bool] | None = None,
+        profile: Profile = EMPTY,
     ) -> None:
         self.name = name
         self.max_new_tokens = max_new_tokens
@@ -128,6 +132,7 @@ class GenerativeAnswerer:
         self.shares_context = shares_context
         self.verify = verify
         self.in_headings = in_headings
+        self.profile = profile
 
     def check_budget(self) -> None:
         """Raise ``ModelError`` when ``max_new_tokens`` leaves no room for a prompt."""
@@ -223,7 +228,7 @@ class GenerativeAnswerer:
         if not hits:
             return None
         turns = history_turns(history, self.control_tokens) if self.uses_history else []
-        texts = [select_sentences(question, h.chunk.text, self.sentences_per_passage) for h in hits]
+        texts = [select_sentences(question, h.chunk.text, self.sentences_per_passage, self.profile) for h in hits]
         system = instructions(lang)
 
         def render(n_turns: int, passages: list[str]) -> tuple[Prompt, int]:
@@ -286,7 +291,7 @@ class GenerativeAnswerer:
 
     def _on_subject(self, question: str, citations: list[Citation], prompt: Prompt, timings: dict[str, float]) -> bool:
         """Whether the answer is about what was asked: the subject check, then (with ``verify``) the model's yes."""
-        gaps = subject.missing(question, citations, prompt.hits, self.in_headings)
+        gaps = subject.missing(question, citations, prompt.hits, self.in_headings, self.profile)
         if gaps:
             log.debug("the cited sentences miss %s of the question: not answered", gaps)
             return False

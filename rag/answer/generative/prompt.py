@@ -19,8 +19,10 @@ from rag.answer import qtype
 from rag.answer.grounding import MARKER
 from rag.answer.terms import match_terms
 from rag.chunking import split_units
+from rag.crosslingual.lexicon import with_places
 from rag.fold import fold, to_simplified
 from rag.numbers import find_quantities
+from rag.profile import EMPTY, Profile
 from rag.question import question_script
 from rag.types import Hit
 
@@ -142,12 +144,12 @@ def history_turns(history: list[dict] | None, control_tokens: list[str]) -> list
     return turns
 
 
-def select_sentences(question: str, text: str, keep: int) -> str:
+def select_sentences(question: str, text: str, keep: int, profile: Profile = EMPTY) -> str:
     """``text`` cut to its ``keep`` sentences that matter most to ``question``, in their order.
 
     A sentence scores by the question's terms it holds (English terms through the dictionary, as
     the extractive answerer matches them) plus one for stating a figure when a quantity is asked.
-    Left-out runs are marked ``…``. ``keep <= 0`` keeps everything.
+    Left-out runs are marked ``…``. ``keep <= 0`` keeps everything. ``profile``: the corpus's place names.
 
     Example:
         >>> select_sentences("昌都搬迁了多少人?", "林芝很美。昌都搬迁9.9万人。拉萨下雪。", 1)
@@ -157,7 +159,7 @@ def select_sentences(question: str, text: str, keep: int) -> str:
     if keep <= 0 or len(units) <= keep:
         return text
     folded = [fold(text[u.start : u.end]) for u in units]
-    terms = match_terms(question, folded)
+    terms = match_terms(question, folded, with_places(profile.place_names))
     wants_figure = qtype.classify(question).kind == qtype.QUANTITY
 
     def score(i: int) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag.answer.subject import missing
+from rag.profile import load_profile
 from rag.types import Chunk, Citation, Hit
 
 TEXT = "2016年以来，昌都全市开工建设安置点268个。全区共搬迁26.6万人。"
@@ -36,7 +37,10 @@ def test_a_quantity_questions_year_must_be_cited() -> None:
 def test_a_quantity_question_needs_a_figure_of_the_asked_unit() -> None:
     assert missing("西藏搬迁了多少人?", cite("全区共搬迁26.6万人。"), [HIT]) == []
     assert missing("西藏有多少个安置点?", cite("全区共搬迁26.6万人。"), [HIT]) == ["figure"]
-    assert missing("西藏搬迁了多少户?", cite("全区共搬迁26.6万人。"), [HIT]) == ["figure"]
+    # 户 (households) is a unit of the genre: the default corpus's profile knows it, the empty one does not.
+    households = cite("全区共搬迁26.6万人。")
+    assert missing("西藏搬迁了多少户?", households, [HIT], profile=load_profile("tibet")) == ["figure"]
+    assert missing("西藏搬迁了多少户?", households, [HIT]) == []
     assert missing("西藏哪一年开始搬迁?", cite("全区共搬迁26.6万人。"), [HIT]) == ["date"]
 
 
