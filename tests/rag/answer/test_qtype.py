@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import qtype
+from rag.profile import load_profile
 
 
 @pytest.mark.parametrize(
@@ -50,3 +51,12 @@ def test_a_place_question_prefers_a_sentence_naming_a_place() -> None:
     hit = Hit(Chunk(0, "d.txt", text, 0, len(text), "拉萨市"), 1.0)
     answer = ExtractiveAnswerer().answer("拉萨的市级垃圾填埋场建在哪里?", [hit])
     assert "曲水" in answer.text
+
+
+def test_genre_units_and_head_nouns_come_from_the_profile() -> None:
+    tibet = load_profile("tibet")  # the default corpus's
+    assert qtype.classify("林芝培训了多少人次?", tibet).unit == "人次"
+    assert qtype.classify("林芝培训了多少人次?").unit == "人"  # the empty profile knows only the general unit
+    assert qtype.classify("Which prefecture relocated the most people?", tibet).head == "市"
+    assert qtype.classify("Which prefecture relocated the most people?").head == ""
+    assert qtype.classify("Which counties exited poverty first?").head == "县"  # a general head noun

@@ -100,3 +100,56 @@ def test_the_default_lexicon_is_one_stored_file_in_the_home(monkeypatch: pytest.
     lex = lx.default_lexicon()
     assert lx.default_lexicon() is lex
     assert lex.path == tmp_path / "cache" / f"lexicon-{lx.lexicon_key()}.sqlite"
+
+
+# -- a profile's place names beside the dictionary -------------------------------------------------
+SENSES = [
+    "拉薩 拉萨 [La1 sa4] /Lhasa, capital of Tibet Autonomous Region/",
+    "聖城 圣城 [sheng4 cheng2] /holy city/Lhasa (fig.)/",
+    "藏醫 藏医 [Zang4 yi1] /Tibetan medicine/",
+    "藏 藏 [Zang4] /Tibetan/Tibet/",
+]
+PLACES = {"lhasa": "拉萨", "tibet": "西藏", "tibet autonomous region": "西藏自治区"}
+
+
+def test_the_dictionary_alone_holds_no_profile_entries() -> None:
+    assert "qamdo" not in lx.build(CEDICT).names  # Qamdo → 昌都 as a name is the Tibet profile's
+
+
+def test_a_profiles_place_names_are_added_beside_the_dictionarys_own_entries() -> None:
+    base = lx.build(SENSES)
+    layered = lx.LayeredLexicon(lx.place_entries(PLACES), lambda: base)
+    (lhasa,) = lx.content_stems("Lhasa")
+    assert layered.words[lhasa] == base.words[lhasa]  # 圣城 and 拉萨 of the glosses stay
+    assert "圣城" in layered.words[lhasa]
+    assert layered.names["lhasa"] == {"拉萨": 1.0}
+    phrase = tuple(lx.content_stems("Tibet Autonomous Region"))
+    assert layered.phrases[phrase]["西藏自治区"] == 1.0 and phrase not in base.phrases
+    medicine = tuple(lx.content_stems("Tibetan medicine"))
+    assert layered.phrases[medicine] == base.phrases[medicine] == {"藏医": 1.0}
+    assert set(layered.names) == set(base.names) | {"lhasa", "tibet"}
+    assert len(layered.words) == len(base.words)
+
+
+def test_an_entry_in_both_keeps_the_higher_confidence() -> None:
+    base = lx.build(["昌都 昌都 [Chang1 du1] /Chamdo/"])
+    added = lx.Lexicon(names={"changdu": {"昌都": 1.0, "察雅": 0.5}})
+    layered = lx.LayeredLexicon(added, lambda: base)
+    assert base.names["changdu"] == {"昌都": 0.8}  # the proper noun's pinyin
+    assert layered.names["changdu"] == {"昌都": 1.0, "察雅": 0.5}
+    assert layered.names.get("nosuchname") is None
+
+
+def test_tibetan_medicine_is_not_the_region() -> None:
+    layered = lx.LayeredLexicon(lx.place_entries(PLACES), lambda: lx.build(SENSES))
+    vocab = SetVocabulary({"藏医": 2, "西藏": 50, "藏": 50})
+    assert translate("Tibetan medicine", vocab, layered).rendering() == "藏医"
+    assert translate("Tibet", vocab, layered).concepts[0].best == "西藏"
+
+
+def test_the_dictionary_opens_on_first_use() -> None:
+    opened: list[int] = []
+    layered = lx.LayeredLexicon(lx.place_entries(PLACES), lambda: opened.append(1) or lx.build(SENSES))
+    assert opened == []
+    assert layered.names["tibet"] == {"西藏": 1.0} and layered.words[lx.content_stems("holy")[0]] == {"圣城": 0.5}
+    assert opened == [1]  # once
