@@ -55,9 +55,6 @@ _EN_OF_PHRASE = re.compile(
 # What an English who-question says the person did: the words after "who", up to a preposition.
 _EN_WHO_DID = re.compile(r"\bwho ((?:[a-z]+[ -]){0,5}?[a-z]+)(?= (?:at|in|of|for|on|to|during|from)\b|[?.,]|$)", re.I)
 
-# "Who gave the main work report": main says which report, not what the person did.
-_NOT_AN_ACT = frozenset({"main"})
-
 # Alternatives the answerer keeps per English concept: it matches any of them, so more recall costs little.
 _EN_MAX_TERMS = 8
 
@@ -158,7 +155,7 @@ def match_terms(question: str, passages: list[str], lexicon: AnyLexicon | None =
         of = _EN_OF_PHRASE.match(question, counted.end())
         head = re.split(r"[ -]", of.group(1).lower())[-1] if of else ""
     who = _EN_WHO_DID.search(question)
-    did = set(re.split(r"[ -]", who.group(1).lower())) - stopwords.EN - _NOT_AN_ACT if who else set()
+    did = set(re.split(r"[ -]", who.group(1).lower())) - stopwords.EN if who else set()
     acts = {c.source for c in concepts if did and set(re.split(r"[ -]", c.source.lower())) <= did}
     # "work report" says it; "work" alone would let any sentence about work through.
     acts = {a for a in acts if not any(a != b and a in b for b in acts)}
