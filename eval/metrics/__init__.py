@@ -1,7 +1,7 @@
 """Evaluation metrics, one concern per module.
 
 * ``answers``: answer accuracy (gold README rule, numeric equivalence), lead accuracy (the first
-  sentence alone), CMRC2018 EM / F1.
+  sentence alone), CMRC2018 EM / F1 (of the whole answer or of its headline).
 * ``retrieval``: passage relevance, Recall@k (hit rate), MRR@10, nDCG@10.
 * ``abstention``: abstention precision/recall, false-abstention and wrong-answer rates.
 * ``citations``: citation precision/recall, quote exactness.
@@ -17,6 +17,7 @@ from eval.metrics.answers import (
     char_f1,
     exact_match,
     first_sentence,
+    headline_scores,
     strip_citation_markers,
 )
 from eval.metrics.citations import CitedAnswer, citation_scores, quote_exact
@@ -52,6 +53,7 @@ __all__ = [
     "exact_match",
     "first_sentence",
     "group_by",
+    "headline_scores",
     "is_relevant",
     "latency_summary",
     "mean",

@@ -24,7 +24,15 @@ from typing import Any
 from rag.fold import fold, fold_compact
 from rag.numbers import quantities_present
 
-__all__ = ["answer_correct", "answer_matches", "char_f1", "exact_match", "first_sentence", "strip_citation_markers"]
+__all__ = [
+    "answer_correct",
+    "answer_matches",
+    "char_f1",
+    "exact_match",
+    "first_sentence",
+    "headline_scores",
+    "strip_citation_markers",
+]
 
 _MARKER = re.compile(r"\s*[\[［【]\s*[0-9０-９]+(?:\s*[,，、\-–]\s*[0-9０-９]+)*\s*[\]］】]")
 
@@ -209,3 +217,28 @@ def exact_match(prediction: str, golds: Sequence[str]) -> float:
     """
     pred = _segments(prediction)
     return 1.0 if any(pred == _segments(g) for g in golds) else 0.0
+
+
+def headline_scores(answer_text: str, golds: Sequence[str], abstained: bool) -> dict[str, float]:
+    """CMRC2018 exact match and F1 of the answer's headline (its first sentence) against the gold spans.
+
+    The headline is what states the answer ("9.9万人[1]。原文：…" → "9.9万人。"); an abstention, or an
+    answer with no headline, scores 0 on both.
+
+    Args:
+        answer_text: The system's answer.
+        golds: The gold spans (any one may match).
+        abstained: Whether the system abstained.
+
+    Returns:
+        ``{"headline_em": ..., "headline_f1": ...}``.
+
+    >>> headline_scores("赵盘[1]。原文：……由赵盘执导[1]。", ["赵盘"], abstained=False)
+    {'headline_em': 1.0, 'headline_f1': 1.0}
+    >>> headline_scores("文件中没有找到这个问题的答案。", ["赵盘"], abstained=True)
+    {'headline_em': 0.0, 'headline_f1': 0.0}
+    """
+    head = "" if abstained else first_sentence(answer_text)
+    if not head:
+        return {"headline_em": 0.0, "headline_f1": 0.0}
+    return {"headline_em": exact_match(head, golds), "headline_f1": char_f1(head, golds)}

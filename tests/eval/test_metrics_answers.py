@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from eval.metrics.answers import answer_correct, answer_matches, char_f1, exact_match, strip_citation_markers
+from eval.metrics.answers import (
+    answer_correct,
+    answer_matches,
+    char_f1,
+    exact_match,
+    first_sentence,
+    headline_scores,
+    strip_citation_markers,
+)
 
 
 def item(answers: list[str], mode: str = "any", type_: str = "numeric") -> dict:
@@ -118,3 +126,34 @@ def test_char_f1_max_over_golds_and_tokens() -> None:
     assert char_f1("Qi Zhala", ["qi"]) == pytest.approx(2 / 3)
     assert char_f1("", ["9.9万人"]) == 0.0
     assert char_f1("9.9万人", []) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("9.9万人[1]。原文：……涉及9.9万人[1]。", "9.9万人。"),
+        ("赵盘[1][2]。原文：由赵盘执导[1]。", "赵盘。"),
+        ("他说：“走吧。”然后离开了[1]。其后……", "他说：“走吧。”然后离开了。"),  # a 。 inside quotes
+        ("About 1,669 (1669个)[1]. The source says: “…”[1].", "About 1,669 (1669个)."),
+        ("没有句号的回答[1]", "没有句号的回答"),
+    ],
+)
+def test_first_sentence(answer: str, expected: str) -> None:
+    assert first_sentence(answer) == expected
+
+
+def test_headline_scores_score_only_the_first_sentence() -> None:
+    # The gold span is in the quoted source sentence, not the headline: the headline misses.
+    assert headline_scores("1931年[1]。原文：沈明远在苏州创办纺织厂[1]。", ["苏州"], abstained=False) == {
+        "headline_em": 0.0,
+        "headline_f1": 0.0,
+    }
+    scores = headline_scores("苏州[1]。原文：沈明远1931年在苏州创办纺织厂[1]。", ["苏州", "江苏苏州"], abstained=False)
+    assert scores == {"headline_em": 1.0, "headline_f1": 1.0}
+    # 在 苏 州 vs 苏 州: F1 = 2*2/(3+2).
+    assert headline_scores("在苏州[1]。", ["苏州"], abstained=False)["headline_f1"] == pytest.approx(0.8)
+
+
+def test_an_abstention_scores_zero_even_when_it_names_the_span() -> None:
+    assert headline_scores("苏州。", ["苏州"], abstained=True) == {"headline_em": 0.0, "headline_f1": 0.0}
+    assert headline_scores("", ["苏州"], abstained=False) == {"headline_em": 0.0, "headline_f1": 0.0}
