@@ -83,7 +83,8 @@ def split_pipeline(settings: Settings, split: PublicSplit, err: Console | None =
     pipeline = Pipeline(own)
     report = pipeline.index.ingest(split.documents, replace_all=True)
     if err is not None and (report.added or report.updated or report.removed):
-        err.print(f"public {split.name} index {directory}: {report.summary()}", markup=False, highlight=False)
+        note = f"public {split.name} index {directory}: {report.summary()}"
+        err.print(note, markup=False, highlight=False, soft_wrap=True)
     return pipeline
 
 
@@ -144,7 +145,8 @@ def run(
     Returns:
         The report written to ``metrics.json``.
     """
-    out = out or Console()
+    # A log file gets the whole table, not 80 columns of it.
+    out = out or Console(width=None if sys.stdout.isatty() else 160)
     err = err or Console(stderr=True)
     items = select(split.items, limit)
     t = time.perf_counter()
