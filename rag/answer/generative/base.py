@@ -5,7 +5,8 @@ prompt, and how it streams it (:class:`GenerativeAnswerer` documents the hooks).
 happens here, the same for every model:
 
 * The prompt (:mod:`rag.answer.generative.prompt`) holds the best ``max_passages`` passages, each
-  cut to its ``sentences_per_passage`` sentences that matter, and is fitted to the context.
+  cut to its ``sentences_per_passage`` sentences that matter (a long one to its clauses around the
+  question's terms, ``max_sentence_chars``), and is fitted to the context.
 * The raw output is checked: markers normalised; a reply that opens by saying the passages do not
   answer is an abstention (the model refused); sentences without a marker are dropped;
   :func:`rag.answer.grounding.ground` drops sentences citing a passage not given or stating a figure
@@ -101,6 +102,8 @@ class GenerativeAnswerer:
         verify: Ask the model whether the cited sentences answer the question (``answerer.verify``).
         in_headings: Whether a term is a title or heading word of the corpus (the subject check's
             names; ``Pipeline.in_headings``). None: only the given passages' headings count.
+        max_sentence_chars: A kept sentence longer than this is cut to its clauses around the
+            question's terms (0: whole sentences; ``answerer.max_sentence_chars``).
     """
 
     control_tokens: list[str] = []
@@ -117,6 +120,7 @@ class GenerativeAnswerer:
         shares_context: bool = True,
         verify: bool = False,
         in_headings: Callable[[str], bool] | None = None,
+        max_sentence_chars: int = 0,
     ) -> None:
         self.name = name
         self.max_new_tokens = max_new_tokens
@@ -128,6 +132,7 @@ class GenerativeAnswerer:
         self.shares_context = shares_context
         self.verify = verify
         self.in_headings = in_headings
+        self.max_sentence_chars = max_sentence_chars
 
     def check_budget(self) -> None:
         """Raise ``ModelError`` when ``max_new_tokens`` leaves no room for a prompt."""
@@ -223,7 +228,9 @@ class GenerativeAnswerer:
         if not hits:
             return None
         turns = history_turns(history, self.control_tokens) if self.uses_history else []
-        texts = [select_sentences(question, h.chunk.text, self.sentences_per_passage) for h in hits]
+        texts = [
+            select_sentences(question, h.chunk.text, self.sentences_per_passage, self.max_sentence_chars) for h in hits
+        ]
         system = instructions(lang)
 
         def render(n_turns: int, passages: list[str]) -> tuple[Prompt, int]:
@@ -292,14 +299,35 @@ class GenerativeAnswerer:
             return False
         if not self.verify:
             return True
-        check = verification_prompt(question, prompt.lang, citations, prompt.hits, self.control_tokens)
-        self.render(check)
         t = time.perf_counter()
-        verdict = reads_yes(self.generate_text(check))
+        verdict = self.judge(question, Answer("", citations), prompt.hits)
         timings["verify"] = time.perf_counter() - t
         if verdict is False:
             log.debug("the model says the cited sentences do not answer the question")
         return verdict is not False
+
+    def judge(self, question: str, answer: Answer, hits: list[Hit]) -> bool | None:
+        """The model's yes/no on whether ``answer``'s cited sentences answer ``question`` (any answerer's answer).
+
+        One short prompt (:mod:`rag.answer.generative.verify`): the answering system text, only the
+        cited sentences, the question; a reply of a few tokens.
+
+        Args:
+            question: The question answered.
+            answer: The answer to check; only its citations (quotes of ``hits``) are shown.
+            hits: The passages the answer came from (headings of the cited passages).
+
+        Returns:
+            True (yes), False (no, or "not found"), None (an unclear reply, or no citation of ``hits``).
+
+        Raises:
+            ModelError: Generation failed.
+        """
+        check = verification_prompt(question, question_script(question), answer.citations, hits, self.control_tokens)
+        if not check.passages:
+            return None
+        self.render(check)
+        return reads_yes(self.generate_text(check))
 
     def _fall_back(
         self, question: str, hits: list[Hit], history: list[dict] | None, lang: str, timings: dict[str, float]
