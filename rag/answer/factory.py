@@ -84,6 +84,6 @@ def make_answerer(
         from rag.answer.hybrid import HybridAnswerer
 
         generative = generative_answerer(settings, cfg.hybrid_model, None, in_headings)
-        return HybridAnswerer(extractive, generative, policy=cfg.hybrid_policy)
+        return HybridAnswerer(extractive, generative, policy=cfg.hybrid_policy, check=cfg.hybrid_check)
     fallback = extractive if cfg.fallback == "extractive" else None
     return generative_answerer(settings, cfg.backend, fallback, in_headings)

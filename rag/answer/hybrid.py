@@ -25,6 +25,7 @@ from typing import Literal, Protocol
 
 from rag.answer import qtype
 from rag.answer.base import Answerer, abstention
+from rag.answer.generative.verify import Check
 from rag.question import question_script
 from rag.types import Answer, Hit
 
@@ -36,7 +37,7 @@ Policy = Literal["check", "confident"]
 class Verifier(Answerer, Protocol):
     """A generative answerer that can also judge another answer (``GenerativeAnswerer``)."""
 
-    def judge(self, question: str, answer: Answer, hits: list[Hit]) -> bool | None:
+    def judge(self, question: str, answer: Answer, hits: list[Hit], check: Check = "answer") -> bool | None:
         """True when ``answer``'s cited sentences answer ``question``, False when not, None when unclear."""
         ...
 
@@ -49,15 +50,22 @@ class HybridAnswerer:
         generative: A generative answerer built without a fallback (its abstention must be visible).
         min_confidence: ``confident`` policy: extractive confidence at which the model is not asked.
         policy: ``check`` (the model checks the extractive answer) or ``confident`` (the earlier rule).
+        check: How the model checks: ``answer`` (answering again from the cited sentences) or ``yesno``.
     """
 
     def __init__(
-        self, extractive: Answerer, generative: Verifier, min_confidence: float = 0.5, policy: Policy = "check"
+        self,
+        extractive: Answerer,
+        generative: Verifier,
+        min_confidence: float = 0.5,
+        policy: Policy = "check",
+        check: Check = "answer",
     ) -> None:
         self.extractive = extractive
         self.generative = generative
         self.min_confidence = min_confidence
         self.policy = policy
+        self.check = check
 
     def _sure(self, question: str, answer: Answer) -> bool:
         """``confident`` policy: whether ``answer`` stands without asking the model."""
@@ -69,10 +77,10 @@ class HybridAnswerer:
     def _checked(self, question: str, hits: list[Hit], answer: Answer) -> Answer:
         """``answer`` when the model does not clearly say no to it, else the abstention."""
         t = time.perf_counter()
-        verdict = self.generative.judge(question, answer, hits)
+        verdict = self.generative.judge(question, answer, hits, self.check)
         timings = answer.timings | {"verify": time.perf_counter() - t}
         if verdict is False:
-            return abstention(question_script(question), hits, RELATED, timings | {"rejected": 1.0})
+            return abstention(question_script(question), hits, RELATED, timings)
         answer.timings = timings
         return answer
 

@@ -51,7 +51,7 @@ from rag.answer.generative.prompt import (
     select_sentences,
     user_message,
 )
-from rag.answer.generative.verify import reads_yes, verification_prompt
+from rag.answer.generative.verify import Check, answer_check_prompt, reads_found, reads_yes, verification_prompt
 from rag.answer.grounding import (
     MARKER,
     claim_span,
@@ -299,35 +299,43 @@ class GenerativeAnswerer:
             return False
         if not self.verify:
             return True
+        check = verification_prompt(question, prompt.lang, citations, prompt.hits, self.control_tokens)
+        self.render(check)
         t = time.perf_counter()
-        verdict = self.judge(question, Answer("", citations), prompt.hits)
+        verdict = reads_yes(self.generate_text(check))
         timings["verify"] = time.perf_counter() - t
         if verdict is False:
             log.debug("the model says the cited sentences do not answer the question")
         return verdict is not False
 
-    def judge(self, question: str, answer: Answer, hits: list[Hit]) -> bool | None:
-        """The model's yes/no on whether ``answer``'s cited sentences answer ``question`` (any answerer's answer).
+    def judge(self, question: str, answer: Answer, hits: list[Hit], check: Check = "answer") -> bool | None:
+        """The model's verdict on whether ``answer``'s cited sentences answer ``question`` (any answerer's answer).
 
-        One short prompt (:mod:`rag.answer.generative.verify`): the answering system text, only the
-        cited sentences, the question; a reply of a few tokens.
+        One short prompt of the answering system text, only the cited sentences and the question
+        (:mod:`rag.answer.generative.verify`): ``answer``, the answering prompt itself, its reply
+        cut after a few tokens (does the model find an answer there?); ``yesno``, "do they answer
+        it?", a reply of a token or two.
 
         Args:
             question: The question answered.
             answer: The answer to check; only its citations (quotes of ``hits``) are shown.
             hits: The passages the answer came from (headings of the cited passages).
+            check: ``answer`` or ``yesno``.
 
         Returns:
-            True (yes), False (no, or "not found"), None (an unclear reply, or no citation of ``hits``).
+            False when the model says the sentences do not answer, True when it answers or says
+            yes, None when its reply is neither or ``answer`` cites no passage of ``hits``.
 
         Raises:
             ModelError: Generation failed.
         """
-        check = verification_prompt(question, question_script(question), answer.citations, hits, self.control_tokens)
-        if not check.passages:
+        lang = question_script(question)
+        build, read = (answer_check_prompt, reads_found) if check == "answer" else (verification_prompt, reads_yes)
+        prompt = build(question, lang, answer.citations, hits, self.control_tokens)
+        if not prompt.passages:
             return None
-        self.render(check)
-        return reads_yes(self.generate_text(check))
+        self.render(prompt)
+        return read(self.generate_text(prompt))
 
     def _fall_back(
         self, question: str, hits: list[Hit], history: list[dict] | None, lang: str, timings: dict[str, float]

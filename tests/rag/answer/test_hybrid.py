@@ -29,8 +29,8 @@ class Model(Fixed):
         super().__init__(answer)
         self.verdict, self.judged = verdict, []
 
-    def judge(self, question: str, answer: Answer, hits: list[Hit]) -> bool | None:
-        self.judged.append(answer)
+    def judge(self, question: str, answer: Answer, hits: list[Hit], check: str = "answer") -> bool | None:
+        self.judged.append((answer, check))
         return self.verdict
 
 
@@ -71,6 +71,13 @@ def test_quantity_questions_are_checked_too() -> None:
     model = Model(model_answer(), verdict=False)
     assert HybridAnswerer(Fixed(Answer("9.9万人[1]。", list(CITE))), model).answer(FIGURE, []).abstained
     assert len(model.judged) == 1
+
+
+def test_the_configured_check_is_asked() -> None:
+    model = Model(model_answer(), verdict=True)
+    first = extractive()
+    HybridAnswerer(Fixed(first), model, check="yesno").answer(REASON, [])
+    assert model.judged == [(first, "yesno")]
 
 
 def test_the_model_writes_no_answer_when_the_extractive_one_is_checked() -> None:
@@ -120,7 +127,7 @@ def test_a_real_generative_answerers_no_rejects_the_extractive_answer() -> None:
     given = hits()
     c = given[0].chunk
     first = Answer("9.9万人[1]。", [Citation(1, c.doc_id, c.chunk_id, c.start, c.end, c.text)])
-    model = Judged("", "否")
+    model = Judged("", "文件中没有找到答案。")
     assert HybridAnswerer(Fixed(first), model).answer(FIGURE, given).abstained
     [check] = model.checks
     assert check.passages == [c.text]  # only the extractive answer's cited sentence is shown
