@@ -21,7 +21,7 @@ from rag.answer.factory import extractive_answerer
 from rag.answer.generative.gguf_models import resolve_gguf
 from rag.answer.generative.llamacpp import LlamaCppAnswerer
 from rag.answer.generative.prompt import Prompt
-from rag.answer.generative.verify import verification_prompt
+from rag.answer.generative.verify import answer_check_prompt, verification_prompt
 from rag.config import REPO_ROOT
 from rag.pipeline import Pipeline
 
@@ -85,7 +85,8 @@ def main() -> None:
             answers.append(answered)
             check = None
             if not first.abstained:
-                verify = verification_prompt(question, prompt.lang, first.citations, hits, llm.control_tokens)
+                build = answer_check_prompt if cfg.hybrid_check == "answer" else verification_prompt
+                verify = build(question, prompt.lang, first.citations, hits, llm.control_tokens)
                 check = _run(llm, verify)
                 checks.append(check)
             rows.append((question, answered, check))

@@ -2,13 +2,18 @@
 
 The extractive answerer states figures exactly and finds the sentence that matches the question,
 but on unseen questions it accepts near misses: another city's figure, another measure, another
-year. A small model, shown only the sentences the answer cites and the question, says far more
-reliably whether they answer it (:mod:`rag.answer.generative.verify`: one short prompt, a reply of
-a token or two). So, with ``answerer.hybrid_policy: check`` (the default):
+year. A small model shown only the sentences the answer cites and the question can tell some of
+them (:mod:`rag.answer.generative.verify`: one short prompt, a reply of a few tokens). So, with
+``answerer.hybrid_policy: check`` (the default):
 
-* every extractive answer that is not an abstention is put to the model's yes/no check
-  (:meth:`~rag.answer.generative.base.GenerativeAnswerer.judge`); a clear "no" turns it into the
-  abstention, "yes" or an unclear reply keeps it (figure questions too: the near misses are figures);
+* every extractive answer that is not an abstention is put to the model
+  (:meth:`~rag.answer.generative.base.GenerativeAnswerer.judge`, ``answerer.hybrid_check``:
+  ``yesno``, "do the cited sentences answer it?", or ``answer``, answering again from only them);
+  a clear "no" (or "not found") turns it into the abstention, anything else keeps it (figure
+  questions too: the near misses are figures). On the dev set ``yesno`` turned one answer, a wrong
+  one, into an abstention, and ``answer`` refused 9 of 55 right ones (the 1.5B model refuses
+  when a sentence is long or does not name the place); on near-miss probes ``yesno`` said yes to
+  all of them, ``answer`` refused the misses: the check is a setting for a stronger model;
 * where the extractive answerer abstains, the model answers (its grounding and subject checks,
   built without a fallback so its abstention shows); its grounded answer stands, else the abstention.
 
@@ -37,7 +42,7 @@ Policy = Literal["check", "confident"]
 class Verifier(Answerer, Protocol):
     """A generative answerer that can also judge another answer (``GenerativeAnswerer``)."""
 
-    def judge(self, question: str, answer: Answer, hits: list[Hit], check: Check = "answer") -> bool | None:
+    def judge(self, question: str, answer: Answer, hits: list[Hit], check: Check = "yesno") -> bool | None:
         """True when ``answer``'s cited sentences answer ``question``, False when not, None when unclear."""
         ...
 
@@ -59,7 +64,7 @@ class HybridAnswerer:
         generative: Verifier,
         min_confidence: float = 0.5,
         policy: Policy = "check",
-        check: Check = "answer",
+        check: Check = "yesno",
     ) -> None:
         self.extractive = extractive
         self.generative = generative

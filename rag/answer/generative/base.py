@@ -20,6 +20,8 @@ happens here, the same for every model:
   cited sentences, their headings or earlier in their passages) and, with ``verify``,
   the model must say yes when asked whether the cited sentences answer the question
   (:mod:`rag.answer.generative.verify`). Otherwise it is treated as if nothing survived.
+* :meth:`GenerativeAnswerer.judge` puts another answerer's answer to the model (the hybrid's check
+  of the extractive answer): answering again from only its cited sentences, or yes/no.
 * When the model wrote claims but none survived, the answer is the ``fallback`` answerer's
   (``answerer.fallback: extractive``) or an abstention (``abstain``); it is never passed through.
   With the extractive fallback the checks above overrule the model only where the extractive
@@ -308,19 +310,19 @@ class GenerativeAnswerer:
             log.debug("the model says the cited sentences do not answer the question")
         return verdict is not False
 
-    def judge(self, question: str, answer: Answer, hits: list[Hit], check: Check = "answer") -> bool | None:
+    def judge(self, question: str, answer: Answer, hits: list[Hit], check: Check = "yesno") -> bool | None:
         """The model's verdict on whether ``answer``'s cited sentences answer ``question`` (any answerer's answer).
 
         One short prompt of the answering system text, only the cited sentences and the question
-        (:mod:`rag.answer.generative.verify`): ``answer``, the answering prompt itself, its reply
-        cut after a few tokens (does the model find an answer there?); ``yesno``, "do they answer
-        it?", a reply of a token or two.
+        (:mod:`rag.answer.generative.verify`): ``yesno``, "do they answer it?", a reply of a token
+        or two; ``answer``, the answering prompt itself, its reply cut after a few tokens (does the
+        model find an answer there?).
 
         Args:
             question: The question answered.
             answer: The answer to check; only its citations (quotes of ``hits``) are shown.
             hits: The passages the answer came from (headings of the cited passages).
-            check: ``answer`` or ``yesno``.
+            check: ``yesno`` or ``answer``.
 
         Returns:
             False when the model says the sentences do not answer, True when it answers or says

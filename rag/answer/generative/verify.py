@@ -13,7 +13,8 @@ prefix stays warm for the next question):
   read: the model either starts an answer or writes the "not found" text its instructions ask for.
   Asked yes/no of extractive near misses (another measure's figure) and right answers alike, the
   1.5B model said yes to all six Chinese probes; asked to answer from the same sentences it
-  refused the misses, and also right answers whose sentence is long or does not name the place.
+  refused the misses, but also right answers whose sentence is long or does not name the place
+  (9 of 55 right extractive answers on the dev set, where yes/no refused none).
 """
 
 from __future__ import annotations
