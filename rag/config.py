@@ -143,7 +143,7 @@ class AnswererConfig(_Section):
     path or a name ``rag models install`` knows, default ``qwen2.5-1.5b``); ``openai`` calls any
     OpenAI-compatible server (``base_url``, ``model``, ``api_key`` or ``RAG_OPENAI_API_KEY``);
     ``seq2seq``/``causal`` load a transformers model directory; ``hybrid`` combines the extractive
-    answerer with ``hybrid_model`` (rag/answer/hybrid.py). A generated answer whose claims all fail
+    answerer with ``hybrid_model`` (rag/answer/hybrid.py, ``hybrid_policy``). A generated answer whose claims all fail
     the grounding checks becomes the extractive answer (``fallback: extractive``) or an abstention.
     """
 
@@ -156,16 +156,34 @@ class AnswererConfig(_Section):
     min_coverage: float = Field(0.4, ge=0, le=1)
     min_score: float = Field(0.4, ge=0, le=1)
     fallback: Literal["extractive", "abstain"] = "extractive"
-    sentences_per_passage: int = Field(2, ge=0)
+    # Generative prompts: each passage cut to its ``sentences_per_passage`` sentences that matter, a
+    # sentence longer than ``max_sentence_chars`` to its clauses around the question's terms (0: whole
+    # sentences); llamacpp/openai prompts hold the best ``prompt_passages`` passages (of the
+    # ``max_passages`` the extractive answerer and seq2seq/causal read). Short prompts: a 2-core CPU
+    # reads about 50 tokens a second (eval/bench_llm.py).
+    prompt_passages: int = Field(3, ge=1)
+    sentences_per_passage: int = Field(1, ge=0)
+    max_sentence_chars: int = Field(100, ge=0)
     n_threads: int = Field(1, ge=1, le=256)
     n_ctx: int = Field(4096, ge=256)
     base_url: str = ""
     api_key: str = ""
     timeout: float = Field(120.0, gt=0)
     hybrid_model: Literal["llamacpp", "openai", "seq2seq", "causal"] = "llamacpp"
+    # check: the model's yes/no check on every extractive answer, the model's answer where it abstains;
+    # confident: figure/date questions keep the extractive answer unchecked (rag/answer/hybrid.py).
+    hybrid_policy: Literal["check", "confident"] = "check"
+    # check policy: the model says yes/no (yesno) or answers again from only the cited sentences (answer;
+    # on dev it refused 9 of 55 right extractive answers, yesno 0: rag/answer/generative/verify.py).
+    hybrid_check: Literal["answer", "yesno"] = "yesno"
     # Generative answers: ask the model whether the cited sentences answer the question (a second,
     # short prompt; rag/answer/generative/verify.py).
     verify: bool = False
+
+    @property
+    def generative_passages(self) -> int:
+        """Passages in a llamacpp/openai prompt: ``prompt_passages``, at most ``max_passages``."""
+        return min(self.prompt_passages, self.max_passages)
 
 
 class ServiceConfig(_Section):

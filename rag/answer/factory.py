@@ -56,6 +56,7 @@ def generative_answerer(
     answerer = getattr(importlib.import_module(module), cls).from_settings(settings, fallback)
     # The same for every backend (GenerativeAnswerer), so no backend's from_settings repeats them.
     answerer.verify = settings.answerer.verify
+    answerer.max_sentence_chars = settings.answerer.max_sentence_chars
     answerer.in_headings = in_headings
     answerer.profile = load_profile(settings.profile)
     return answerer
@@ -85,6 +86,7 @@ def make_answerer(
     if cfg.backend == "hybrid":
         from rag.answer.hybrid import HybridAnswerer
 
-        return HybridAnswerer(extractive, generative_answerer(settings, cfg.hybrid_model, None, in_headings))
+        generative = generative_answerer(settings, cfg.hybrid_model, None, in_headings)
+        return HybridAnswerer(extractive, generative, policy=cfg.hybrid_policy, check=cfg.hybrid_check)
     fallback = extractive if cfg.fallback == "extractive" else None
     return generative_answerer(settings, cfg.backend, fallback, in_headings)

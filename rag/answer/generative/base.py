@@ -5,7 +5,8 @@ prompt, and how it streams it (:class:`GenerativeAnswerer` documents the hooks).
 happens here, the same for every model:
 
 * The prompt (:mod:`rag.answer.generative.prompt`) holds the best ``max_passages`` passages, each
-  cut to its ``sentences_per_passage`` sentences that matter, and is fitted to the context.
+  cut to its ``sentences_per_passage`` sentences that matter (a long one to its clauses around the
+  question's terms, ``max_sentence_chars``), and is fitted to the context.
 * The raw output is checked: markers normalised; a reply that opens by saying the passages do not
   answer is an abstention (the model refused); sentences without a marker are dropped;
   :func:`rag.answer.grounding.ground` drops sentences citing a passage not given or stating a figure
@@ -19,6 +20,8 @@ happens here, the same for every model:
   cited sentences, their headings or earlier in their passages) and, with ``verify``,
   the model must say yes when asked whether the cited sentences answer the question
   (:mod:`rag.answer.generative.verify`). Otherwise it is treated as if nothing survived.
+* :meth:`GenerativeAnswerer.judge` puts another answerer's answer to the model (the hybrid's check
+  of the extractive answer): answering again from only its cited sentences, or yes/no.
 * When the model wrote claims but none survived, the answer is the ``fallback`` answerer's
   (``answerer.fallback: extractive``) or an abstention (``abstain``); it is never passed through.
   With the extractive fallback the checks above overrule the model only where the extractive
@@ -50,7 +53,7 @@ from rag.answer.generative.prompt import (
     select_sentences,
     user_message,
 )
-from rag.answer.generative.verify import reads_yes, verification_prompt
+from rag.answer.generative.verify import Check, answer_check_prompt, reads_found, reads_yes, verification_prompt
 from rag.answer.grounding import (
     MARKER,
     claim_span,
@@ -104,6 +107,8 @@ class GenerativeAnswerer:
             names; ``Pipeline.in_headings``). None: only the given passages' headings count.
         profile: The corpus's domain profile (``rag.profile``): units and place names for reading the
             question in sentence selection and the subject check.
+        max_sentence_chars: A kept sentence longer than this is cut to its clauses around the
+            question's terms (0: whole sentences; ``answerer.max_sentence_chars``).
     """
 
     control_tokens: list[str] = []
@@ -121,6 +126,7 @@ class GenerativeAnswerer:
         verify: bool = False,
         in_headings: Callable[[str], bool] | None = None,
         profile: Profile = EMPTY,
+        max_sentence_chars: int = 0,
     ) -> None:
         self.name = name
         self.max_new_tokens = max_new_tokens
@@ -133,6 +139,7 @@ class GenerativeAnswerer:
         self.verify = verify
         self.in_headings = in_headings
         self.profile = profile
+        self.max_sentence_chars = max_sentence_chars
 
     def check_budget(self) -> None:
         """Raise ``ModelError`` when ``max_new_tokens`` leaves no room for a prompt."""
@@ -228,7 +235,10 @@ class GenerativeAnswerer:
         if not hits:
             return None
         turns = history_turns(history, self.control_tokens) if self.uses_history else []
-        texts = [select_sentences(question, h.chunk.text, self.sentences_per_passage, self.profile) for h in hits]
+        texts = [
+            select_sentences(question, h.chunk.text, self.sentences_per_passage, self.max_sentence_chars, self.profile)
+            for h in hits
+        ]
         system = instructions(lang)
 
         def render(n_turns: int, passages: list[str]) -> tuple[Prompt, int]:
@@ -305,6 +315,35 @@ class GenerativeAnswerer:
         if verdict is False:
             log.debug("the model says the cited sentences do not answer the question")
         return verdict is not False
+
+    def judge(self, question: str, answer: Answer, hits: list[Hit], check: Check = "yesno") -> bool | None:
+        """The model's verdict on whether ``answer``'s cited sentences answer ``question`` (any answerer's answer).
+
+        One short prompt of the answering system text, only the cited sentences and the question
+        (:mod:`rag.answer.generative.verify`): ``yesno``, "do they answer it?", a reply of a token
+        or two; ``answer``, the answering prompt itself, its reply cut after a few tokens (does the
+        model find an answer there?).
+
+        Args:
+            question: The question answered.
+            answer: The answer to check; only its citations (quotes of ``hits``) are shown.
+            hits: The passages the answer came from (headings of the cited passages).
+            check: ``yesno`` or ``answer``.
+
+        Returns:
+            False when the model says the sentences do not answer, True when it answers or says
+            yes, None when its reply is neither or ``answer`` cites no passage of ``hits``.
+
+        Raises:
+            ModelError: Generation failed.
+        """
+        lang = question_script(question)
+        build, read = (answer_check_prompt, reads_found) if check == "answer" else (verification_prompt, reads_yes)
+        prompt = build(question, lang, answer.citations, hits, self.control_tokens)
+        if not prompt.passages:
+            return None
+        self.render(prompt)
+        return read(self.generate_text(prompt))
 
     def _fall_back(
         self, question: str, hits: list[Hit], history: list[dict] | None, lang: str, timings: dict[str, float]

@@ -125,7 +125,7 @@ class LlamaCppAnswerer(GenerativeAnswerer):
             n_threads=cfg.n_threads,
             context_length=cfg.n_ctx,
             max_new_tokens=cfg.max_new_tokens,
-            max_passages=cfg.max_passages,
+            max_passages=cfg.generative_passages,
             sentences_per_passage=cfg.sentences_per_passage,
             fallback=fallback,
         )

@@ -70,7 +70,7 @@ class OpenAIAnswerer(GenerativeAnswerer):
             timeout=cfg.timeout,
             context_length=cfg.n_ctx,
             max_new_tokens=cfg.max_new_tokens,
-            max_passages=cfg.max_passages,
+            max_passages=cfg.generative_passages,
             sentences_per_passage=cfg.sentences_per_passage,
             fallback=fallback,
         )

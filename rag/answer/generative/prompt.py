@@ -7,11 +7,13 @@ look-alikes and the tokenizer's control tokens are broken up, so no passage can 
 fake a chat turn. Then comes the question and the language to answer in.
 
 Passages are trimmed to the sentences that matter (:func:`select_sentences`: the question's terms,
-as the extractive answerer matches them, and figures for quantity questions), keeping the prompt short.
+as the extractive answerer matches them, and figures for quantity questions), a long sentence to its
+clauses that matter (:func:`clip`), keeping the prompt short.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,7 +29,9 @@ from rag.question import question_script
 from rag.types import Hit
 
 MAX_HISTORY_MESSAGES = 6  # earlier turns add little once the question has been rewritten
-TITLE_CHARS = 40  # a passage's title attribute: enough to name the document, not a second passage
+TITLE_CHARS = 24  # a passage's title attribute: enough to name the document (a city, a report), not a second passage
+# Where a long sentence may be cut (clip); never inside a figure (13,741 or 10:30).
+_CLAUSE_END = re.compile(r"[，；：、]|[,;:](?!\d)")
 
 NOT_FOUND = {
     "en": "I cannot find the answer in the documents.",
@@ -144,11 +148,12 @@ def history_turns(history: list[dict] | None, control_tokens: list[str]) -> list
     return turns
 
 
-def select_sentences(question: str, text: str, keep: int, profile: Profile = EMPTY) -> str:
+def select_sentences(question: str, text: str, keep: int, max_chars: int = 0, profile: Profile = EMPTY) -> str:
     """``text`` cut to its ``keep`` sentences that matter most to ``question``, in their order.
 
     A sentence scores by the question's terms it holds (English terms through the dictionary, as
     the extractive answerer matches them) plus one for stating a figure when a quantity is asked.
+    A kept sentence longer than ``max_chars`` is cut to its clauses that matter (:func:`clip`).
     Left-out runs are marked ``…``. ``keep <= 0`` keeps everything. ``profile``: the corpus's place names.
 
     Example:
@@ -156,27 +161,71 @@ def select_sentences(question: str, text: str, keep: int, profile: Profile = EMP
         '… 昌都搬迁9.9万人。 …'
     """
     units = [u for u in split_units(text) if not u.heading_level]
-    if keep <= 0 or len(units) <= keep:
+    if keep <= 0 or not units:
         return text
-    folded = [fold(text[u.start : u.end]) for u in units]
-    terms = match_terms(question, folded, with_places(profile.place_names))
+    spans = [text[u.start : u.end] for u in units]
+    if len(units) <= keep and (max_chars <= 0 or all(len(x) <= max_chars for x in spans)):
+        return text
+    terms = match_terms(question, [fold(x) for x in spans], with_places(profile.place_names))
     wants_figure = qtype.classify(question).kind == qtype.QUANTITY
 
-    def score(i: int) -> float:
-        s = sum(t.factor for t in terms if t.in_text(folded[i]))
-        if wants_figure and find_quantities(folded[i]):
+    def score(piece: str) -> float:
+        folded = fold(piece)
+        s = sum(t.factor for t in terms if t.in_text(folded))
+        if wants_figure and find_quantities(folded):
             s += 1.0
         return s
 
-    chosen = sorted(sorted(range(len(units)), key=lambda i: (-score(i), i))[:keep])
+    scores = [score(x) for x in spans]
+    chosen = sorted(sorted(range(len(units)), key=lambda i: (-scores[i], i))[:keep])
     parts: list[str] = []
     for n, i in enumerate(chosen):
         if (n == 0 and i > 0) or (n > 0 and i != chosen[n - 1] + 1):
             parts.append("…")
-        parts.append(text[units[i].start : units[i].end])
-    if chosen[-1] != len(units) - 1:
+        piece = clip(spans[i], score, max_chars)
+        if piece.startswith("…") and parts and parts[-1] == "…":
+            parts.pop()
+        parts.append(piece)
+    if chosen[-1] != len(units) - 1 and not parts[-1].endswith("…"):
         parts.append("…")
     return " ".join(parts)
+
+
+def clip(sentence: str, score: Callable[[str], float], max_chars: int) -> str:
+    """``sentence`` cut to at most ``max_chars`` characters of whole clauses around its best one.
+
+    The clause (up to a comma, semicolon, colon or enumeration comma) that ``score`` rates highest
+    is kept and grown by its neighbours, the higher-scored first (the earlier on a tie: a subject
+    tends to come first), while the run fits. A cut end is marked ``…``. The text kept is the
+    source's own, so its figures stay checkable; a single clause longer than ``max_chars`` is kept whole.
+
+    Args:
+        sentence: One sentence.
+        score: How much a piece of text matters to the question.
+        max_chars: Longest run kept (0: no cut).
+
+    Example:
+        >>> clip("林芝风景很美，昌都搬迁9.9万人，拉萨下雪。", lambda x: float("昌都" in x), 10)
+        '…昌都搬迁9.9万人，…'
+    """
+    if max_chars <= 0 or len(sentence) <= max_chars:
+        return sentence
+    bounds = [0, *(m.end() for m in _CLAUSE_END.finditer(sentence) if m.end() < len(sentence)), len(sentence)]
+    pieces = list(zip(bounds, bounds[1:], strict=False))
+    scores = [score(sentence[a:b]) for a, b in pieces]
+    lo = hi = max(range(len(pieces)), key=lambda i: (scores[i], -i))
+    while True:
+        grow = []
+        if lo > 0 and pieces[hi][1] - pieces[lo - 1][0] <= max_chars:
+            grow.append((scores[lo - 1], 1, lo - 1))
+        if hi + 1 < len(pieces) and pieces[hi + 1][1] - pieces[lo][0] <= max_chars:
+            grow.append((scores[hi + 1], 0, hi + 1))
+        if not grow:
+            break
+        j = max(grow)[2]
+        lo, hi = min(lo, j), max(hi, j)
+    a, b = pieces[lo][0], pieces[hi][1]
+    return ("…" if a > 0 else "") + sentence[a:b] + ("…" if b < len(sentence) else "")
 
 
 def passage_block(lang: str, hits: list[Hit], passages: list[str], control_tokens: list[str]) -> str:

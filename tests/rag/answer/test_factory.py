@@ -39,3 +39,21 @@ def test_openai_backend_gets_the_extractive_fallback(tmp_path: Path) -> None:
     assert isinstance(make_answerer(settings, None).fallback, ExtractiveAnswerer)
     settings.answerer.fallback = "abstain"
     assert make_answerer(settings, None).fallback is None
+
+
+def test_hybrid_checks_by_default_with_short_prompts(tmp_path: Path) -> None:
+    from rag.answer.hybrid import HybridAnswerer
+
+    settings = load_settings(
+        None,
+        {
+            "home": str(tmp_path),
+            "answerer": {"backend": "hybrid", "hybrid_model": "openai", "base_url": "http://127.0.0.1:9/v1"},
+        },
+    )
+    hybrid = make_answerer(settings, None)
+    assert isinstance(hybrid, HybridAnswerer) and hybrid.policy == "check"
+    model = hybrid.generative
+    assert hybrid.check == "yesno"
+    assert (model.max_passages, model.sentences_per_passage, model.max_sentence_chars) == (3, 1, 100)
+    assert model.fallback is None  # its abstention must reach the hybrid

@@ -8,7 +8,7 @@ import pytest
 
 from rag.answer.generative.base import GenerativeAnswerer
 from rag.answer.generative.prompt import Prompt
-from rag.types import Answer, Chunk, Hit
+from rag.types import Answer, Chunk, Citation, Hit
 from tests.rag.answer.generative.data import PASSAGES, hits
 
 Q = "昌都搬迁了多少人?"
@@ -197,3 +197,27 @@ def test_a_traditional_question_gets_a_traditional_answer_with_source_quotes_kep
 
 def test_a_simplified_question_is_answered_as_written() -> None:
     assert Canned("昌都共搬迁9.9万人[1]。").answer(Q, hits()).text == "昌都共搬迁9.9万人[1]。"
+
+
+@pytest.mark.parametrize(
+    ("check", "reply", "verdict"),
+    [
+        ("answer", "文件中没有找到答案。", False),
+        ("answer", "已搬迁7211人[1]", True),
+        ("answer", "", None),
+        ("yesno", "否", False),
+        ("yesno", "是", True),
+        ("yesno", "[1]", None),
+    ],
+)
+def test_judge_reads_the_models_verdict_on_another_answerers_answer(check, reply, verdict) -> None:
+    c = hits()[1].chunk
+    other = Answer("7211人[1]。", [Citation(1, c.doc_id, c.chunk_id, c.start, c.end, c.text)])
+    model = Judged("", reply)
+    assert model.judge("三岩片区搬迁了多少人?", other, hits(), check) is verdict
+    assert [asked.passages for asked in model.checks] == [[c.text]]
+
+
+def test_judge_asks_nothing_of_an_answer_citing_no_given_passage() -> None:
+    model = Judged("", "文件中没有找到答案。")
+    assert model.judge(Q, Answer("9.9万人", []), hits()) is None and model.checks == []

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from rag.answer.generative.base import GenerativeAnswerer
-from rag.answer.generative.prompt import defuse, history_turns, instructions, select_sentences, user_message
+from rag.answer.generative.prompt import clip, defuse, history_turns, instructions, select_sentences, user_message
 from tests.rag.answer.generative.data import INJECTION, PASSAGES, fenced, hits
 
 
@@ -86,3 +86,21 @@ def test_prompt_fits_the_context_dropping_low_ranked_passages() -> None:
     assert cut is not None and cut.hits == hits()[:2] and cut.dropped == 2 and cut.n_tokens <= ans.prompt_budget
     ans.context_length = 30  # not even the instructions fit
     assert ans.build_prompt("昌都搬迁了多少人?", hits()) is None
+
+
+LONG = "林芝风景很美，雪山连绵不断，昌都全市搬迁9.9万人，拉萨今年下雪，日喀则种青稞。"
+
+
+def test_a_long_sentence_is_cut_to_its_clauses_around_the_question_terms() -> None:
+    cut = select_sentences("昌都搬迁了多少人?", LONG, 1, max_chars=20)
+    assert cut.startswith("…") and cut.endswith("…") and "昌都全市搬迁9.9万人" in cut
+    assert len(cut.strip("…")) <= 20 and cut.strip("…") in LONG
+
+
+def test_a_sentence_within_the_limit_is_kept_whole() -> None:
+    assert select_sentences("昌都搬迁了多少人?", LONG, 1, max_chars=len(LONG)) == LONG
+
+
+def test_a_cut_never_splits_a_figure_written_with_a_comma() -> None:
+    text = "林芝风景很美，雪山连绵不断，人均纯收入为13,741元，拉萨今年下雪。"
+    assert "13,741元" in clip(text, lambda x: float("收入" in x), 16)
