@@ -6,7 +6,9 @@ the question it covers (its text plus the chunk's section context), by embedding
 similarity to the question, and by whether it holds an answer of the asked kind (``type_score``).
 The best sentence is stated with a short lead (the figure or date), sentences that
 agree are cited together, and a close runner-up with a different figure is shown as
-a disagreement (``assembly``). When nothing covers the question well enough, it abstains.
+a disagreement (``assembly``). When nothing covers the question well enough, or the cited sentences
+miss a subject, year or figure kind of the question (``rag.answer.subject``, as for generated answers), it
+abstains.
 
 English questions are matched through the dictionary translation (``rag.crosslingual``): each English
 word becomes a group of Chinese alternatives found in the passages, and a sentence covers the word when it
@@ -21,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from embeddings.base import Embedder
-from rag.answer import qtype
+from rag.answer import qtype, subject
 from rag.answer.assembly import compose
 from rag.answer.base import abstention
 from rag.answer.candidates import Candidate, candidates, sentence_figures
@@ -88,7 +90,11 @@ class ExtractiveAnswerer:
             return self._abstain(lang, hits)
         scored = [best] + [c for c in scored if c is not best]
         answer = compose(query, lang, hits, scored, lambda c: self._measures(query, c, hits))
-        return answer if answer is not None else self._abstain(lang, hits)
+        # The check every generated answer passes: the cited sentences name the question's subjects,
+        # its years and a figure of the asked kind (a near miss for another city or year fails it).
+        if answer is None or subject.missing(question, answer.citations, hits, self.in_headings, self.profile):
+            return self._abstain(lang, hits)
+        return answer
 
     def stream(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Iterator[str | Answer]:
         """Yield the answer sentence by sentence, then the ``Answer``."""

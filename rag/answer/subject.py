@@ -16,6 +16,7 @@ answers itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from rag.answer import qtype
@@ -25,6 +26,11 @@ from rag.fold import fold_compact
 from rag.numbers import find_quantities
 from rag.profile import EMPTY, Profile
 from rag.types import Citation, Hit
+
+# A time that is not a calendar year: a century, a decade, a month or a day (七十年代, 8世纪, 6月, 5日).
+_PERIOD = re.compile(
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})世纪|(?:\d0|[一二三四五六七八九]十)年代|\d{1,2}[月日]|[一二三四五六七八九十]{1,3}月"
+)
 
 
 def cited_texts(citations: list[Citation], hits: list[Hit]) -> list[str]:
@@ -98,7 +104,9 @@ def missing(
             gaps.append("measure")
     if kind.kind in (qtype.QUANTITY, qtype.DATE):
         figures = [q for c in citations for q in find_quantities(c.quote)]
-        if kind.kind == qtype.DATE and not any(q.is_year for q in figures):
+        if kind.kind == qtype.DATE and not (
+            any(q.is_year for q in figures) or any(_PERIOD.search(fold_compact(c.quote)) for c in citations)
+        ):
             gaps.append("date")
         if kind.kind == qtype.QUANTITY and not any(
             not q.is_year and (not kind.unit or unit_compatible(kind.unit, q)) for q in figures

@@ -161,3 +161,11 @@ def test_numbers_inside_quotation_marks_are_names_not_figures() -> None:
 def test_a_lone_digit_is_not_a_count() -> None:
     passages = hits("林芝转移就业工作稳步推进,培训人次逐年增加,贫困发生率降至0。", context="林芝市")
     assert ExtractiveAnswerer().answer("林芝转移就业了多少人次?", passages).abstained
+
+
+def test_a_when_question_is_not_answered_by_a_sentence_without_a_date() -> None:
+    answerer = ExtractiveAnswerer()
+    undated = hits("复兴号开进西藏，极大方便了群众出行。", context="西藏")
+    assert answerer.answer("复兴号是哪一年开进西藏的?", undated).abstained
+    dated = hits("2021年6月，复兴号开进西藏，极大方便了群众出行。", context="西藏")
+    assert not answerer.answer("复兴号是哪一年开进西藏的?", dated).abstained

@@ -52,3 +52,15 @@ def test_a_quantity_question_needs_what_it_measures() -> None:
     # The right place and a figure of the right unit, but the question measures GDP.
     assert missing("昌都2016年GDP是多少个?", cite("2016年以来，昌都全市开工建设安置点268个。"), [HIT]) == ["measure"]
     assert missing("昌都开工建设了多少个安置点?", cite("2016年以来，昌都全市开工建设安置点268个。"), [HIT]) == []
+
+
+def test_a_when_question_is_answered_by_a_year_a_decade_a_century_or_a_day() -> None:
+    def when(sentence: str) -> list[str]:
+        hit = Hit(Chunk(2, "w.txt", sentence, 0, len(sentence), ""), 1.0)
+        return missing("这种枪是什么时候推出的?", [Citation(1, "w.txt", 2, 0, len(sentence), sentence)], [hit])
+
+    assert when("这种枪于2005年推出。") == []
+    assert when("到七十年代更推出了这种枪。") == []
+    assert when("8世紀以後，這種槍才推出。") == []
+    assert when("这种枪于6月15日推出。") == []
+    assert when("这种枪推出后很受欢迎。") == ["date"]
