@@ -20,7 +20,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"多少|几[个人户家项所万亿年次%]|多大|多高|多长|比例"
             r"|how (?:many|much)|what (?:percentage|share|proportion|rate)"
-            r"|what (?:was|is|were|are) the (?:[\w'-]+ ){0,5}?(?:income|number|amount|total|rate|percentage|share"
+            r"|what (?:was|is|were|are) (?:the )?(?:[\w'-]+ ){0,5}?(?:income|number|amount|total|rate|percentage|share"
             r"|population|investment|funding|budget|cost|output|value|growth)s?\b"
         ),
     ),
@@ -48,7 +48,8 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
         ),
         "人",
     ),
-    (re.compile(r"几年|多少年|how many years"), "年"),
+    # 这几年/近几年 (these last years) name a period, not the asked unit.
+    (re.compile(r"(?<![这近前头])几年|多少年|how many years"), "年"),
     (re.compile(r"几次|多少次|how many times"), "次"),
     (
         re.compile(

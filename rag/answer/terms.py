@@ -16,6 +16,7 @@ from rag.answer import postags, qtype
 from rag.crosslingual.lexicon import AnyLexicon, with_places
 from rag.crosslingual.translate import TextVocabulary, translate
 from rag.fold import fold
+from rag.numbers import find_quantities
 from rag.profile import EMPTY, Profile
 from rag.question import question_script
 from rag.segment import pos_cut
@@ -240,6 +241,8 @@ class Query:
         domain ``profile`` (its units, head nouns and place names)."""
         terms = tuple(match_terms(question, passages, with_places(profile.place_names)))
         counted = {a for t in terms if t.required for a in t.alternatives}
-        years = frozenset(YEAR.findall(fold(question)))
+        folded = fold(question)
+        # Years in Chinese numerals too (二〇一八年), as find_quantities reads them.
+        years = frozenset(YEAR.findall(folded)) | {str(int(q.value)) for q in find_quantities(folded) if q.is_year}
         kind = qtype.classify(question, profile)
         return cls(question, kind, terms, frozenset(measured(question) | counted), years)

@@ -169,3 +169,12 @@ def test_a_when_question_is_not_answered_by_a_sentence_without_a_date() -> None:
     assert answerer.answer("复兴号是哪一年开进西藏的?", undated).abstained
     dated = hits("2021年6月，复兴号开进西藏，极大方便了群众出行。", context="西藏")
     assert not answerer.answer("复兴号是哪一年开进西藏的?", dated).abstained
+
+
+def test_a_year_asked_in_chinese_numerals_needs_that_years_figure() -> None:
+    answerer = ExtractiveAnswerer()
+    question = "二〇一七年拉萨农牧民人均可支配收入是多少?"
+    other_years = hits("拉萨农牧民人均可支配收入从2015年的9000元增加到2020年的15000元。", context="拉萨市")
+    assert answerer.answer(question, other_years).abstained
+    that_year = hits("2017年拉萨农牧民人均可支配收入达到12000元。", context="拉萨市")
+    assert lead(answerer.answer(question, that_year).text) == "12000元"

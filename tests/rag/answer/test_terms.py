@@ -36,3 +36,8 @@ def test_query_reads_kind_and_terms_once() -> None:
     query = Query.read("昌都搬迁了多少人?", [])
     assert query.kind.unit == "人"
     assert [t.alternatives[0] for t in query.terms] == ["昌都", "搬迁", "人"]
+
+
+def test_the_questions_years_are_read_in_chinese_numerals_too() -> None:
+    assert Query.read("二〇一九年拉萨的旅游收入是多少?", []).years == {"2019"}
+    assert Query.read("2019年拉萨的旅游收入是多少?", []).years == {"2019"}
