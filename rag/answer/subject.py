@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from rag.answer import qtype
 from rag.answer.figures import unit_compatible
-from rag.answer.terms import Query
+from rag.answer.terms import Query, measured
 from rag.fold import fold_compact
 from rag.numbers import find_quantities
 from rag.profile import EMPTY, Profile
@@ -101,6 +101,16 @@ def missing(
         # measure is the near miss, as the extractive answerer's own check has it.
         nouns = [t for t in query.terms if t.noun]
         if nouns and not any(t.in_text(x) for t in nouns for x in texts):
+            gaps.append("measure")
+        # The word before 多少 names it (总投资多少, 发生率是多少); a compound counts by its head too
+        # (纯收入 → 收入), as Chinese compounds end with what they are.
+        noun_words = {a for t in nouns for a in t.alternatives}
+        words = {w for w in measured(question, after=False) if w in noun_words}  # 惠及多少 asks no noun
+        if (
+            "measure" not in gaps
+            and words
+            and not any(w in x or (len(w) > 2 and w[-2:] in x) for w in words for x in texts)
+        ):
             gaps.append("measure")
     if kind.kind in (qtype.QUANTITY, qtype.DATE):
         figures = [q for c in citations for q in find_quantities(c.quote)]

@@ -29,7 +29,7 @@ _WORD = re.compile(r"\w")
 # What a who-question says the person did: the words right after 谁 (是谁主持的 → 主持).
 _AFTER_WHO = re.compile(r"谁(?:来|负责)?([\u4e00-\u9fff]{1,4})")
 
-_HOW_MUCH = re.compile(r"多少|几")
+_HOW_MUCH = re.compile(r"多少|(?<![这近前头])几")  # 这几年 (these years) asks nothing
 
 _UNIT_WORD = re.compile(r"[人户]次|[万亿]?元|公里|平方米|亩|吨")  # 多少人次 measures what follows, not 人次
 
@@ -191,8 +191,11 @@ class _Everything:
         return 1
 
 
-def measured(question: str) -> set[str]:
+def measured(question: str, after: bool = True) -> set[str]:
     """The words of a Chinese quantity question next to its question word: what it measures.
+
+    ``after=False`` keeps only the word before it (纯收入是多少): a word after it may be a unit
+    word of the answer's (多少种类 is answered by 66种).
 
     Example:
         >>> sorted(measured("那曲十三五扶贫产业项目总投资多少?"))
@@ -207,11 +210,11 @@ def measured(question: str) -> set[str]:
     if not m:
         return set()
     before = [t for t in question_terms(folded[: m.start()]) if len(t) > 1]
-    after = [t for t in question_terms(folded[m.end() :]) if len(t) > 1 and not _UNIT_WORD.fullmatch(t)]
+    following = [t for t in question_terms(folded[m.end() :]) if len(t) > 1 and not _UNIT_WORD.fullmatch(t)]
     # The word before 多少 is what is measured only when nothing but a copula stands between
     # (纯收入是多少, 总投资多少), not a verb (试点总共投了多少钱 measures money, not the pilot).
     near = [t for t in before[-1:] if _COPULA.fullmatch(folded[folded.rfind(t, 0, m.start()) + len(t) : m.start()])]
-    return set(near + after[:1])
+    return set(near + (following[:1] if after else []))
 
 
 @dataclass(frozen=True)

@@ -41,3 +41,8 @@ def test_query_reads_kind_and_terms_once() -> None:
 def test_the_questions_years_are_read_in_chinese_numerals_too() -> None:
     assert Query.read("二〇一九年拉萨的旅游收入是多少?", []).years == {"2019"}
     assert Query.read("2019年拉萨的旅游收入是多少?", []).years == {"2019"}
+
+
+def test_these_years_is_not_the_question_word() -> None:
+    assert measured("林芝这几年茶叶总产量有多少?") == {"总产量"}
+    assert measured("昌都营养餐计划累计拨了多少经费?", after=False) == set()
