@@ -37,6 +37,7 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"资金|投资|投了|收入|经费|预算|贷款|元|钱|金额|funding|fund|invest|income|yuan|money|spent|cost|budget|loan"
+            r"|credit|subsid|grant|revenue|spending|expenditure|capital|wage|salar"
         ),
         "元",
     ),

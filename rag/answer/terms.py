@@ -37,10 +37,12 @@ _COPULA = re.compile(r"的?(?:是|有|为|达到|达|约|共|一共|总共|累�
 
 # A calendar year as a question or a sentence writes it (2019, 2019年).
 YEAR = re.compile(r"(?:19|20)\d{2}(?=年|\b|$)")
-# English counting questions name what they count right after "how many", up to the verb or a preposition:
-# the phrase's last word is the head noun (how many poor villages → villages).
+# English counting questions name what they count right after "how many" (or what they measure after "how
+# much"), up to the verb or a preposition: the phrase's last word is the head noun (how many poor villages →
+# villages, how much microcredit → microcredit).
 _COUNTED = re.compile(
-    r"\bhow many ((?:[a-z]+[ -]){0,3}?[a-z]+)(?= (?:did|do|does|were|was|are|is|has|have|had|will|can|in|of|at"
+    r"\bhow (?:many|much) (?!(?:did|do|does|was|is|were|are|has|have|had|will|can)\b)"
+    r"((?:[a-z]+[ -]){0,3}?[a-z]+)(?= (?:did|do|does|were|was|are|is|has|have|had|will|can|in|of|at"
     r"|for|from|and|with|by|on|to|[a-z]+ed)\b|[?.,]|$)",
     re.IGNORECASE,
 )

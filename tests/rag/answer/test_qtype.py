@@ -17,7 +17,8 @@ from rag.profile import load_profile
         ("西藏区党委常委会每年最少要专题研究几次脱贫工作?", "次"),
         ("How much did Chamdo budget in 2021 for follow-up support to relocated residents?", "元"),
         ("How many poor villages in Shigatse exited poverty?", "个"),
-        ("What was Lhasa's urbanisation rate in 2019?", "%"),  # a possessive, not "the", before the measure
+        ("What was Lhasa's urbanisation rate in 2019?", "%"),
+        ("How much credit did the banks extend to herders?", "元"),  # a possessive, not "the", before the measure
         ("拉萨用了几年完成搬迁?", "年"),
         ("这几年全县新修了多少条公路?", ""),  # 这几年 names the period, not the unit asked
     ],

@@ -46,3 +46,13 @@ def test_the_questions_years_are_read_in_chinese_numerals_too() -> None:
 def test_these_years_is_not_the_question_word() -> None:
     assert measured("林芝这几年茶叶总产量有多少?") == {"总产量"}
     assert measured("昌都营养餐计划累计拨了多少经费?", after=False) == set()
+
+
+def test_what_an_english_how_much_question_measures_is_required() -> None:
+    from rag.fold import fold
+
+    passages = [fold("林芝茶叶产量500吨，昌都预算2亿元。")]
+    tea = Query.read("How much tea did Nyingchi produce?", passages)
+    assert [t.alternatives[0] for t in tea.terms if t.required] == ["茶叶"]
+    budget = Query.read("How much did Chamdo budget in 2021?", passages)  # "did" is no measured noun
+    assert not any(t.required for t in budget.terms)
