@@ -102,6 +102,20 @@ class ExtractiveAnswerer:
         yield from sentences(answer.text)  # an answer holds no line breaks (see assembly._inline)
         yield answer
 
+    def sentence_scores(self, question: str, hits: list[Hit]) -> dict[tuple[int, int], float]:
+        """This answerer's score of every sentence of ``hits``, for a generative prompt to keep the best.
+
+        Args:
+            question: The question.
+            hits: The passages.
+
+        Returns:
+            ``(passage index, offset of the sentence in the passage's text)`` → score.
+        """
+        hits = hits[: self.settings.max_passages]
+        _, scored = self._score(question, hits)
+        return {(c.hit_index, c.start - hits[c.hit_index].chunk.start): c.score for c in scored}
+
     # -- scoring ------------------------------------------------------------------------------
     def _score(self, question: str, hits: list[Hit]) -> tuple[Query, list[Candidate]]:
         found = candidates(hits)

@@ -62,6 +62,12 @@ def generative_answerer(
     return answerer
 
 
+def _ranked_by(generative: Answerer, extractive: Answerer) -> Answerer:
+    """``generative``'s prompts keep the sentences ``extractive`` scores best (it reads the passages anyway)."""
+    generative.sentence_ranker = extractive.sentence_scores
+    return generative
+
+
 def make_answerer(
     settings: Settings, embedder: Embedder | None, in_headings: Callable[[str], bool] | None = None
 ) -> Answerer:
@@ -86,7 +92,7 @@ def make_answerer(
     if cfg.backend == "hybrid":
         from rag.answer.hybrid import HybridAnswerer
 
-        generative = generative_answerer(settings, cfg.hybrid_model, None, in_headings)
+        generative = _ranked_by(generative_answerer(settings, cfg.hybrid_model, None, in_headings), extractive)
         return HybridAnswerer(extractive, generative, policy=cfg.hybrid_policy, check=cfg.hybrid_check)
     fallback = extractive if cfg.fallback == "extractive" else None
-    return generative_answerer(settings, cfg.backend, fallback, in_headings)
+    return _ranked_by(generative_answerer(settings, cfg.backend, fallback, in_headings), extractive)

@@ -140,6 +140,9 @@ class GenerativeAnswerer:
         self.in_headings = in_headings
         self.profile = profile
         self.max_sentence_chars = max_sentence_chars
+        # The extractive answerer's sentence scores (``ExtractiveAnswerer.sentence_scores``), when the
+        # factory wires it: the prompt then keeps the sentences it ranks best.
+        self.sentence_ranker: Callable[[str, list[Hit]], dict[tuple[int, int], float]] | None = None
 
     def check_budget(self) -> None:
         """Raise ``ModelError`` when ``max_new_tokens`` leaves no room for a prompt."""
@@ -235,9 +238,17 @@ class GenerativeAnswerer:
         if not hits:
             return None
         turns = history_turns(history, self.control_tokens) if self.uses_history else []
+        scores = self.sentence_ranker(question, hits) if self.sentence_ranker is not None else None
         texts = [
-            select_sentences(question, h.chunk.text, self.sentences_per_passage, self.max_sentence_chars, self.profile)
-            for h in hits
+            select_sentences(
+                question,
+                h.chunk.text,
+                self.sentences_per_passage,
+                self.max_sentence_chars,
+                self.profile,
+                None if scores is None else (lambda offset, i=i: scores.get((i, offset))),
+            )
+            for i, h in enumerate(hits)
         ]
         system = instructions(lang)
 

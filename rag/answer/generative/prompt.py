@@ -148,13 +148,22 @@ def history_turns(history: list[dict] | None, control_tokens: list[str]) -> list
     return turns
 
 
-def select_sentences(question: str, text: str, keep: int, max_chars: int = 0, profile: Profile = EMPTY) -> str:
+def select_sentences(
+    question: str,
+    text: str,
+    keep: int,
+    max_chars: int = 0,
+    profile: Profile = EMPTY,
+    rank: Callable[[int], float | None] | None = None,
+) -> str:
     """``text`` cut to its ``keep`` sentences that matter most to ``question``, in their order.
 
-    A sentence scores by the question's terms it holds (English terms through the dictionary, as
-    the extractive answerer matches them) plus one for stating a figure when a quantity is asked.
-    A kept sentence longer than ``max_chars`` is cut to its clauses that matter (:func:`clip`).
-    Left-out runs are marked ``…``. ``keep <= 0`` keeps everything. ``profile``: the corpus's place names.
+    A sentence scores by ``rank(offset of the sentence in text)`` when given and it scores the sentence
+    (the extractive answerer's own sentence scores), else by the question's terms it holds (English
+    terms through the dictionary, as the extractive answerer matches them) plus one for stating a figure
+    when a quantity is asked. A kept sentence longer than ``max_chars`` is cut to its clauses that matter
+    (:func:`clip`). Left-out runs are marked ``…``. ``keep <= 0`` keeps everything. ``profile``: the
+    corpus's place names.
 
     Example:
         >>> select_sentences("昌都搬迁了多少人?", "林芝很美。昌都搬迁9.9万人。拉萨下雪。", 1)
@@ -176,7 +185,10 @@ def select_sentences(question: str, text: str, keep: int, max_chars: int = 0, pr
             s += 1.0
         return s
 
-    scores = [score(x) for x in spans]
+    if rank is None:
+        scores = [score(x) for x in spans]
+    else:  # a sentence the ranker does not score comes after those it does
+        scores = [r if (r := rank(u.start)) is not None else -1.0 for u in units]
     chosen = sorted(sorted(range(len(units)), key=lambda i: (-scores[i], i))[:keep])
     parts: list[str] = []
     for n, i in enumerate(chosen):

@@ -104,3 +104,12 @@ def test_a_sentence_within_the_limit_is_kept_whole() -> None:
 def test_a_cut_never_splits_a_figure_written_with_a_comma() -> None:
     text = "林芝风景很美，雪山连绵不断，人均纯收入为13,741元，拉萨今年下雪。"
     assert "13,741元" in clip(text, lambda x: float("收入" in x), 16)
+
+
+def test_a_ranker_chooses_the_sentences_instead_of_term_matching() -> None:
+    text = "林芝很美。昌都搬迁9.9万人。拉萨下雪。"
+    ranks = {text.index("拉萨下雪"): 2.0, text.index("昌都搬迁"): 1.0}
+    assert select_sentences("昌都搬迁了多少人?", text, 1, rank=ranks.get) == "… 拉萨下雪。"
+    # sentences the ranker does not score come after those it does, in text order
+    only_lhasa = {text.index("拉萨"): 0.5}.get
+    assert select_sentences("昌都搬迁了多少人?", text, 2, rank=only_lhasa) == "林芝很美。 … 拉萨下雪。"
