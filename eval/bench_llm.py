@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from eval.gold import LANGS, load_gold
-from rag.answer.factory import extractive_answerer
+from rag.answer.factory import extractive_answerer, wire_generative
 from rag.answer.generative.gguf_models import resolve_gguf
 from rag.answer.generative.llamacpp import LlamaCppAnswerer
 from rag.answer.generative.prompt import Prompt
@@ -72,10 +72,15 @@ def main() -> None:
     )
     for n in args.threads:
         t = time.perf_counter()
-        llm = LlamaCppAnswerer(
-            model, n, cfg.n_ctx, cfg.max_new_tokens, cfg.generative_passages, cfg.sentences_per_passage
+        # wired as the pipeline wires it, so the prompts measured are the ones users get
+        llm = wire_generative(
+            LlamaCppAnswerer(
+                model, n, cfg.n_ctx, cfg.max_new_tokens, cfg.generative_passages, cfg.sentences_per_passage
+            ),
+            pipeline.settings,
+            pipeline.in_headings,
+            extractive,
         )
-        llm.max_sentence_chars = cfg.max_sentence_chars
         load = time.perf_counter() - t
         rows, answers, checks = [], [], []
         for question, hits, first in asked:

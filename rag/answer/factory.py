@@ -44,8 +44,10 @@ def generative_answerer(
     backend: str,
     fallback: Answerer | None,
     in_headings: Callable[[str], bool] | None = None,
+    ranker: Answerer | None = None,
 ) -> Answerer:
-    """A generative answerer by backend name (``in_headings``: the corpus's heading words, for the subject check).
+    """A generative answerer by backend name (``in_headings``: the corpus's heading words, for the subject check;
+    ``ranker``: the extractive answerer whose sentence scores choose the prompt's sentences).
 
     Raises:
         ModelError: Unknown backend, or the model cannot be found or loaded.
@@ -54,18 +56,34 @@ def generative_answerer(
         raise ModelError(f"unknown answerer backend '{backend}' (expected one of {', '.join(BACKENDS)})")
     module, cls = GENERATIVE[backend].split(":")
     answerer = getattr(importlib.import_module(module), cls).from_settings(settings, fallback)
-    # The same for every backend (GenerativeAnswerer), so no backend's from_settings repeats them.
+    return wire_generative(answerer, settings, in_headings, ranker)
+
+
+def wire_generative(
+    answerer: Answerer,
+    settings: Settings,
+    in_headings: Callable[[str], bool] | None = None,
+    ranker: Answerer | None = None,
+) -> Answerer:
+    """Set what every generative backend shares (``GenerativeAnswerer``), so no backend's from_settings repeats it.
+
+    Args:
+        answerer: A generative answerer, however built.
+        settings: The configuration (the verify flag, the sentence limit, the profile).
+        in_headings: The corpus's heading words, for the subject check.
+        ranker: The extractive answerer whose sentence scores choose the prompt's sentences (it reads the
+            passages anyway); None keeps term matching.
+
+    Returns:
+        ``answerer``.
+    """
     answerer.verify = settings.answerer.verify
     answerer.max_sentence_chars = settings.answerer.max_sentence_chars
     answerer.in_headings = in_headings
     answerer.profile = load_profile(settings.profile)
+    if ranker is not None:
+        answerer.sentence_ranker = ranker.sentence_scores
     return answerer
-
-
-def _ranked_by(generative: Answerer, extractive: Answerer) -> Answerer:
-    """``generative``'s prompts keep the sentences ``extractive`` scores best (it reads the passages anyway)."""
-    generative.sentence_ranker = extractive.sentence_scores
-    return generative
 
 
 def make_answerer(
@@ -92,7 +110,7 @@ def make_answerer(
     if cfg.backend == "hybrid":
         from rag.answer.hybrid import HybridAnswerer
 
-        generative = _ranked_by(generative_answerer(settings, cfg.hybrid_model, None, in_headings), extractive)
+        generative = generative_answerer(settings, cfg.hybrid_model, None, in_headings, extractive)
         return HybridAnswerer(extractive, generative, policy=cfg.hybrid_policy, check=cfg.hybrid_check)
     fallback = extractive if cfg.fallback == "extractive" else None
-    return _ranked_by(generative_answerer(settings, cfg.backend, fallback, in_headings), extractive)
+    return generative_answerer(settings, cfg.backend, fallback, in_headings, extractive)

@@ -10,6 +10,8 @@ from rag.profile import EMPTY, Profile
 from rag.question import question_script
 
 QUANTITY, DATE, WHO, PLACE, LIST, REASON, FACT = "quantity", "date", "who", "place", "list", "reason", "fact"
+# 几 that asks (几年, 几个), not the 几 of 这几年/近几年 (these last years), which names a period.
+ASKING_JI = r"(?<![这近前头])几"
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (REASON, re.compile(r"为什么|为何|为啥|原因|why\b|how come|什么目的|为了什么|目的是")),
@@ -49,8 +51,7 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
         ),
         "人",
     ),
-    # 这几年/近几年 (these last years) name a period, not the asked unit.
-    (re.compile(r"(?<![这近前头])几年|多少年|how many years"), "年"),
+    (re.compile(ASKING_JI + r"年|多少年|how many years"), "年"),
     (re.compile(r"几次|多少次|how many times"), "次"),
     (
         re.compile(

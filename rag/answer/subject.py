@@ -99,17 +99,13 @@ def missing(
         gaps += sorted(y for y in query.years if not any(y in x for x in texts))
         # What is measured (GDP, 经费, 发生率): a figure beside the right place and year but of another
         # measure is the near miss, as the extractive answerer's own check has it.
-        nouns = [t for t in query.terms if t.noun]
-        if nouns and not any(t.in_text(x) for t in nouns for x in texts):
-            gaps.append("measure")
         # The word before 多少 names it (总投资多少, 发生率是多少); a compound counts by its head too
-        # (纯收入 → 收入), as Chinese compounds end with what they are.
+        # (纯收入 → 收入), as Chinese compounds end with what they are. A verb there (惠及多少) names nothing.
+        nouns = [t for t in query.terms if t.noun]
         noun_words = {a for t in nouns for a in t.alternatives}
-        words = {w for w in measured(question, after=False) if w in noun_words}  # 惠及多少 asks no noun
-        if (
-            "measure" not in gaps
-            and words
-            and not any(w in x or (len(w) > 2 and w[-2:] in x) for w in words for x in texts)
+        words = {w for w in measured(question, after=False) if w in noun_words}
+        if (nouns and not any(t.in_text(x) for t in nouns for x in texts)) or (
+            words and not any(w in x or (len(w) > 2 and w[-2:] in x) for w in words for x in texts)
         ):
             gaps.append("measure")
     if kind.kind in (qtype.QUANTITY, qtype.DATE):

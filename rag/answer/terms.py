@@ -29,7 +29,7 @@ _WORD = re.compile(r"\w")
 # What a who-question says the person did: the words right after 谁 (是谁主持的 → 主持).
 _AFTER_WHO = re.compile(r"谁(?:来|负责)?([\u4e00-\u9fff]{1,4})")
 
-_HOW_MUCH = re.compile(r"多少|(?<![这近前头])几")  # 这几年 (these years) asks nothing
+_HOW_MUCH = re.compile(r"多少|" + qtype.ASKING_JI)
 
 _UNIT_WORD = re.compile(r"[人户]次|[万亿]?元|公里|平方米|亩|吨")  # 多少人次 measures what follows, not 人次
 

@@ -54,6 +54,18 @@ def _cited(citations: list[Citation], hits: list[Hit]) -> list[tuple[Hit, str]]:
     return [(by_id[c.chunk_id], c.quote) for c in citations if c.chunk_id in by_id]
 
 
+def _check_prompt(lang: str, shown: list[tuple[Hit, str]], user: str, max_tokens: int) -> Prompt:
+    """A check's prompt: the answering system text (its cached prefix stays warm), ``user`` over ``shown``."""
+    return Prompt(
+        system=instructions(lang),
+        user=user,
+        hits=[h for h, _ in shown],
+        passages=[q for _, q in shown],
+        lang=lang,
+        max_tokens=max_tokens,
+    )
+
+
 def verification_prompt(
     question: str, lang: str, citations: list[Citation], hits: list[Hit], control_tokens: list[str]
 ) -> Prompt:
@@ -72,14 +84,7 @@ def verification_prompt(
     shown = _cited(citations, hits)
     block = passage_block(lang, [h for h, _ in shown], [q for _, q in shown], control_tokens)
     ask = _ASK[lang_key(lang)].format(question=escape_fence(defuse(question, control_tokens)).strip())
-    return Prompt(
-        system=instructions(lang),
-        user=f"{block}\n\n{ask}",
-        hits=[h for h, _ in shown],
-        passages=[q for _, q in shown],
-        lang=lang,
-        max_tokens=MAX_TOKENS,
-    )
+    return _check_prompt(lang, shown, f"{block}\n\n{ask}", MAX_TOKENS)
 
 
 def reads_yes(reply: str) -> bool | None:
@@ -112,15 +117,8 @@ def answer_check_prompt(
         A prompt whose reply is cut at :data:`ANSWER_CHECK_TOKENS` tokens (read by :func:`reads_found`).
     """
     shown = _cited(citations, hits)
-    passages = [q for _, q in shown]
-    return Prompt(
-        system=instructions(lang),
-        user=user_message(lang, question, [h for h, _ in shown], passages, control_tokens),
-        hits=[h for h, _ in shown],
-        passages=passages,
-        lang=lang,
-        max_tokens=ANSWER_CHECK_TOKENS,
-    )
+    user = user_message(lang, question, [h for h, _ in shown], [q for _, q in shown], control_tokens)
+    return _check_prompt(lang, shown, user, ANSWER_CHECK_TOKENS)
 
 
 def reads_found(reply: str) -> bool | None:
