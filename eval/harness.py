@@ -89,7 +89,7 @@ def evaluate(
     return predictions, metrics
 
 
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
+def write_jsonl(path: Path, rows: list[dict]) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
@@ -176,9 +176,9 @@ def run_cli(
     seconds = time.perf_counter() - t
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_jsonl(out_dir / "predictions.jsonl", predictions[primary])
+    write_jsonl(out_dir / "predictions.jsonl", predictions[primary])
     for mode in modes[1:]:
-        _write_jsonl(out_dir / f"predictions_{mode}.jsonl", predictions[mode])
+        write_jsonl(out_dir / f"predictions_{mode}.jsonl", predictions[mode])
     for mode in modes:
         metrics[mode]["answers"] = answer_figures(predictions[mode])
     runs = {m: {k: v for k, v in metrics[m].items() if k != "items"} for m in modes}

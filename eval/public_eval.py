@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eval.gold import GoldItem
-from eval.harness import answer_figures, evaluate, select
+from eval.harness import answer_figures, evaluate, select, write_jsonl
 from eval.metrics import breakdown, headline_scores, mean
 from eval.public_data import LICENCE, PUBLIC_DIR, SPLITS, PublicSplit, build_split, gold_rows, load_articles
 from eval.report import fmt, metric_groups, write_markdown
@@ -81,7 +81,7 @@ def split_pipeline(settings: Settings, split: PublicSplit, err: Console | None =
     directory = index_dir(settings, split.name)
     own = settings.model_copy(update={"index": settings.index.model_copy(update={"dir": str(directory)})})
     pipeline = Pipeline(own)
-    report = pipeline.index.ingest(split.documents, replace_all=True)
+    report = pipeline.ingest_documents(split.documents, replace_all=True)
     if err is not None and (report.added or report.updated or report.removed):
         note = f"public {split.name} index {directory}: {report.summary()}"
         err.print(note, markup=False, highlight=False, soft_wrap=True)
@@ -118,10 +118,6 @@ def headline_markdown(metrics: dict[str, Any]) -> str:
     head = "| group | " + " | ".join(LABELS.get(k, k) for k in KEYS) + " |"
     body = [f"| {n} | " + " | ".join(fmt(v.get(k)) for k in KEYS) + " |" for n, v in metric_groups(metrics)]
     return "\n".join([head, "|---" * (len(KEYS) + 1) + "|", *body])
-
-
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
 def run(
@@ -170,8 +166,8 @@ def run(
         **m,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_jsonl(out_dir / "predictions.jsonl", preds)
-    _write_jsonl(out_dir / "gold.jsonl", gold_rows(items))
+    write_jsonl(out_dir / "predictions.jsonl", preds)
+    write_jsonl(out_dir / "gold.jsonl", gold_rows(items))
     (out_dir / "metrics.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     title = f"Public data, {split.name} split"
     write_markdown(out_dir / "report.md", title, m, {mode: m}, items, preds, seconds)

@@ -188,6 +188,12 @@ class Pipeline:
         if skipped is not None:
             skipped.extend(found.skipped)
         docs = [load_file(p, limits=self.settings.ingest) for p in found.files]
+        return self.ingest_documents(docs, replace_all=replace_all, progress=progress)
+
+    def ingest_documents(
+        self, docs: list[Document], *, replace_all: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        """Ingest documents already loaded (ids must be unique); ``replace_all`` and ``progress`` as for ``ingest``."""
         self._check_unique(docs)
         return self.index.ingest(docs, replace_all=replace_all, progress=progress)
 
