@@ -10,7 +10,6 @@ sentence-transformers does) so little padding is computed.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import numpy as np
 from embeddings.errors import ModelError
 from embeddings.onnx_export import GRAPH_NAME, ONNX_DIR, TABLE_NAME, TOKENIZER_NAME, read_export
 from embeddings.onnx_int8 import int8_graph
+from embeddings.onnx_optimized import optimized_graph
 from embeddings.tokenizer_subset import SubsetTokenizer
 
 
@@ -85,11 +85,6 @@ class OnnxEmbedder:
             tokenizer.enable_truncation(max_length=limit)
             tokenizer.encode_special_tokens = split_special
 
-        # tokenizers reads its file without the GIL: loading it beside the session's build saves most
-        # of its ~0.25 s at the start of every `ask`.
-        loader = ThreadPoolExecutor(1, thread_name_prefix="tokenizer")
-        tokenizer = loader.submit(SubsetTokenizer, export_dir, TOKENIZER_NAME, configure)
-        loader.shutdown(wait=False)
         try:
             self._table = np.load(export_dir / TABLE_NAME, mmap_mode="r")
             options = ort.SessionOptions()
@@ -102,8 +97,12 @@ class OnnxEmbedder:
             # hybrid search) could use; a forward pass is long enough that waking them costs nothing.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             graph = export_dir / GRAPH_NAME if precision == "float32" else int8_graph(export_dir, GRAPH_NAME)
+            if providers == ["CPUExecutionProvider"]:  # fused CPU kernels: a GPU session optimizes its own
+                graph, optimized = optimized_graph(graph)
+                if optimized:
+                    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
             self._session = ort.InferenceSession(str(graph), options, providers=providers)
-            self._tokenizer = tokenizer.result()
+            self._tokenizer = SubsetTokenizer(export_dir, TOKENIZER_NAME, configure)
         except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
             raise ModelError(f"cannot load the ONNX embedder from {export_dir}: {exc}") from exc
         self._lower = bool(marker["do_lower_case"])

@@ -1,4 +1,4 @@
-"""The Chinese/ASCII subset of a Unigram tokenizer gives the full tokenizer's ids, or defers to it."""
+"""The subsets of a Unigram tokenizer give the full tokenizer's ids, or defer to a wider one."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
-from embeddings.tokenizer_subset import SUBSET_NAME, SubsetTokenizer, write_subset
+from embeddings.tokenizer_subset import (
+    CHINESE_NAME,
+    SUBSET_NAME,
+    SubsetTokenizer,
+    _matches_without_latin,
+    write_subset,
+)
 
 _TRAIN = [
     "2016年以来,全市开工建设易地扶贫搬迁安置点268个,涉及建档立卡贫困人口9.9万人。",
@@ -25,6 +31,7 @@ _CHINESE_OR_ASCII = [
     "passage: 拉萨市的人均纯收入从2982元增加到13741.44元（年均增长35.74%）",
 ]
 _OTHER_SCRIPTS = ["query: москва столица", "query: café in zürich 昌都"]
+_CHINESE = [t for t in _CHINESE_OR_ASCII if "how many" not in t]
 
 
 def _configure(tok: Tokenizer) -> None:
@@ -66,6 +73,41 @@ def test_chinese_and_ascii_texts_get_the_full_ids_without_loading_it(export_dir:
     ours = SubsetTokenizer(export_dir, "tokenizer.json", _configure)
     assert ours.encode_batch(_CHINESE_OR_ASCII) == [e.ids for e in _full(export_dir).encode_batch(_CHINESE_OR_ASCII)]
     assert not ours.full_loaded
+
+
+def test_the_chinese_subset_keeps_only_the_prompts_letters(export_dir: Path) -> None:
+    def pieces(name: str) -> set[str]:
+        return {p for p, _ in json.loads((export_dir / name).read_text(encoding="utf-8"))["model"]["vocab"]}
+
+    wide, narrow = pieces(SUBSET_NAME), pieces(CHINESE_NAME)
+    special = {"<s>", "</s>", "<unk>", "<pad>"}
+
+    def lettered(pieces: set[str]) -> set[str]:
+        return {p for p in pieces - special if any(c.isascii() and c.isalpha() for c in p)}
+
+    assert narrow < wide and lettered(wide - narrow)  # English pieces dropped
+    assert lettered(narrow) and all(p in "▁query:▁" or p in "▁passage:▁" for p in lettered(narrow))
+
+
+def test_chinese_texts_are_served_by_the_chinese_subset_alone(export_dir: Path) -> None:
+    ours = SubsetTokenizer(export_dir, "tokenizer.json", _configure)
+    assert ours.encode_batch(_CHINESE) == [e.ids for e in _full(export_dir).encode_batch(_CHINESE)]
+    assert ours.loaded() == [CHINESE_NAME]
+
+
+def test_letters_after_the_prompt_go_to_the_wider_subset(export_dir: Path) -> None:
+    ours = SubsetTokenizer(export_dir, "tokenizer.json", _configure)
+    texts = ["query: 昌都的GDP是多少?", "query: how many people were relocated in qamdo?", "昌都"]
+    assert ours.encode_batch(texts) == [e.ids for e in _full(export_dir).encode_batch(texts)]
+    assert ours.loaded() == [CHINESE_NAME, SUBSET_NAME]
+
+
+@pytest.mark.parametrize(
+    ("piece", "kept"),
+    [("昌都", True), ("ry:", True), ("ry:▁昌", True), ("ry:▁x", False), ("many", False), ("▁que", True)],
+)
+def test_a_lettered_piece_is_kept_when_it_can_match_the_prompt(piece: str, kept: bool) -> None:
+    assert _matches_without_latin(piece, ["▁query:▁"]) is kept
 
 
 def test_other_scripts_go_to_the_full_tokenizer(export_dir: Path) -> None:
