@@ -62,7 +62,10 @@ def compose(
     if rival is not None:
         citations.append(_citation(len(citations) + 1, hits[rival.hit_index], rival))
         parts += _rival_statement(lang, rival.text, f"[{len(citations)}]")
-    text = to_traditional(parts) if lang == "zh-Hant" else parts
+    # Only the system's own words are converted: a quote stays the source's, byte for byte (converting a
+    # source that is already traditional turns 秘書長 into the variant 祕書長).
+    quoted = [_inline(c.text) for c in cited + ([rival] if rival is not None else [])]
+    text = to_traditional(parts, quoted) if lang == "zh-Hant" else parts
     checked = ground(text, {c.n: c.quote for c in citations})
     if not checked.text:
         return None

@@ -174,6 +174,13 @@ def match_terms(question: str, passages: list[str], lexicon: AnyLexicon | None =
         # the counted thing (how many tourists) or what the person did (who gave the work report)
         required = (bool(head) and head in source) or c.source in acts
         out.append(Term(tuple(alternatives), float(c.words), c.name, required))
+    # A name the dictionary renders but the passages never write (in Tibet, of Nyingchi) stays a term
+    # nothing matches, as a Chinese question's would: dropping it would let a sentence about another
+    # subject cover the question on its remaining words.
+    rendered = {c.source for c in concepts}
+    for c in translate(question, _Everything(), lexicon, _EN_MAX_TERMS).concepts:
+        if c.name and not c.compound and c.source not in rendered:
+            out.append(Term(tuple(c.terms), float(c.words), True, False))
     if head and not any(t.required for t in out):
         # The passages never state the counted thing (How many tourists …, no 游客 anywhere): keep it as a
         # required term nothing matches, so the answerer abstains rather than count something else.

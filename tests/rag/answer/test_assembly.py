@@ -16,9 +16,9 @@ def passage(i: int, text: str) -> tuple[Hit, Candidate]:
     return hit, c
 
 
-def answer(question: str, *texts: str, measures: bool = True) -> Answer | None:
+def answer(question: str, *texts: str, measures: bool = True, lang: str = "") -> Answer | None:
     hits, found = zip(*(passage(i, t) for i, t in enumerate(texts)), strict=True)
-    lang = "en" if question.isascii() else "zh-Hans"
+    lang = lang or ("en" if question.isascii() else "zh-Hans")
     return compose(Query.read(question, list(texts)), lang, list(hits), list(found), lambda c: measures)
 
 
@@ -45,3 +45,11 @@ def test_a_runner_up_that_does_not_measure_what_is_asked_is_no_rival() -> None:
 def test_an_english_answer_states_the_figure_in_english_and_quotes_the_source() -> None:
     a = answer("How many people were relocated in Chamdo?", "昌都涉及搬迁群众9.9万人。")
     assert a.text == "About 99,000 people (9.9万人)[1]. The source says: “昌都涉及搬迁群众9.9万人”[1]."
+
+
+def test_a_traditional_answer_converts_its_own_words_and_keeps_the_quotes_as_the_sources_have_them() -> None:
+    source = "聯合國秘書長訪問山峰村，村民增收1.5萬元。"  # s2t would write 祕書長 and 山峯 here
+    rival = "山峰村村民增收1.2万元。"  # a simplified source stays simplified
+    a = answer("山峰村村民增收多少元?", source, rival, lang="zh-Hant")
+    assert a.text == f"1.5萬元[1]。原文：{source.rstrip('。')}[1]。另有資料給出不同的數字：{rival.rstrip('。')}[2]。"
+    assert [c.quote for c in a.citations] == [source, rival]

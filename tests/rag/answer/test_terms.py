@@ -56,3 +56,13 @@ def test_what_an_english_how_much_question_measures_is_required() -> None:
     assert [t.alternatives[0] for t in tea.terms if t.required] == ["茶叶"]
     budget = Query.read("How much did Chamdo budget in 2021?", passages)  # "did" is no measured noun
     assert not any(t.required for t in budget.terms)
+
+
+def test_an_english_name_the_passages_lack_stays_an_unmatched_anchor() -> None:
+    from rag.crosslingual.lexicon import with_places
+
+    passages = ["昌都搬迁群众9.9万人"]
+    terms = match_terms("How many people were relocated in Nyingchi?", passages, with_places({"nyingchi": "林芝"}))
+    nyingchi = [t for t in terms if "林芝" in t.alternatives]
+    assert len(nyingchi) == 1 and nyingchi[0].can_anchor
+    assert not any(nyingchi[0].in_text(p) for p in passages)
