@@ -84,9 +84,9 @@ def _ascii_end(text: str, pos: int, start: int, end: int, chinese: bool) -> int:
 
     On a Chinese line the mark is sentence punctuation unless it is attached to a Latin
     word or number ("Wow! eye Taiwan", "e.g.", "3.5", "Python.org" stay inside their
-    sentence); a '.' before a digit never ends one. On a line without Han characters
-    (English) a mark ends a sentence before whitespace or the end of the line, except the
-    '.' of an initial or abbreviation ("e.g.", "U.S.", "J. Smith").
+    sentence), and a '.' that opens a Latin word (".NET" in 是个.NET的函式库) or precedes a digit
+    ends none. On a line without Han characters (English) a mark ends a sentence before whitespace
+    or the end of the line, except the '.' of an initial or abbreviation ("e.g.", "U.S.", "J. Smith").
     """
     m = _ASCII_END.match(text, pos, end)
     if not m:
@@ -95,7 +95,8 @@ def _ascii_end(text: str, pos: int, start: int, end: int, chinese: bool) -> int:
     if chinese:
         attached = prev.isascii() and (prev.isalpha() or (mark == "." and prev.isdigit()))
         before_digit = mark == "." and pos + 1 < end and text[pos + 1].isdigit()
-        return 0 if attached or before_digit else m.end()
+        opens_word = mark == "." and m.end() < end and text[m.end()].isascii() and text[m.end()].isalpha()
+        return 0 if attached or before_digit or opens_word else m.end()
     if m.end() < end and not text[m.end()].isspace():
         return 0
     if mark == "." and prev.isalpha() and (pos - 1 == start or text[pos - 2] in " .\t("):

@@ -110,6 +110,11 @@ def test_heading_levels() -> None:
 # --------------------------------------------------------------------------- half-width marks
 
 
+def test_a_mark_that_opens_a_latin_word_does_not_split_a_chinese_sentence() -> None:
+    text = "Gtk#是个.NET的函式库，用来系结GTK+。下一句"
+    assert [text[u.start : u.end] for u in split_units(text)] == ["Gtk#是个.NET的函式库，用来系结GTK+。", "下一句"]
+
+
 def test_ascii_marks_attached_to_latin_words_do_not_split_a_chinese_sentence() -> None:
     text = "节目Wow! eye Taiwan在台北播出，约3.5万人观看，e.g.首播当晚。下一句?"
     units = [text[u.start : u.end] for u in split_units(text)]
