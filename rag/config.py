@@ -152,7 +152,9 @@ class AnswererConfig(_Section):
     device: str = "auto"
     max_new_tokens: int = Field(128, ge=1)
     max_passages: int = Field(5, ge=1)
-    # Abstention thresholds of the extractive answerer, set on the dev set (see the eval report).
+    # The extractive answerer's abstention decision: "learned" (rag/answer/confidence.py, fitted by
+    # eval/train_confidence.py) or "thresholds" (the two floors below, set by hand on the dev set).
+    abstention: Literal["learned", "thresholds"] = "learned"
     min_coverage: float = Field(0.4, ge=0, le=1)
     min_score: float = Field(0.4, ge=0, le=1)
     fallback: Literal["extractive", "abstain"] = "extractive"

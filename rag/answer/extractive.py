@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from embeddings.base import Embedder
-from rag.answer import qtype, subject
+from rag.answer import confidence, qtype, subject
 from rag.answer.assembly import compose
 from rag.answer.base import abstention
 from rag.answer.candidates import Candidate, candidates, sentence_figures
+from rag.answer.confidence import ConfidenceModel
 from rag.answer.figures import figure_by_measure, lead, unit_compatible
 from rag.answer.grounding import sentences
 from rag.answer.terms import Query
@@ -38,8 +39,21 @@ from rag.types import Answer, Hit
 
 
 @dataclass(frozen=True)
+class Draft:
+    """An answer before the abstention decision: its sentence, its text, the decision's features."""
+
+    best: Candidate | None
+    answer: Answer | None
+    features: dict[str, float]
+
+
+@dataclass(frozen=True)
 class ExtractiveSettings:
-    """Weights and abstention thresholds (set on the dev set; see configs/default.yaml)."""
+    """Weights and abstention thresholds (set on the dev set; see configs/default.yaml).
+
+    ``confidence``: the learned abstention decision (``rag.answer.confidence``); None: the two floors
+    ``min_coverage`` and ``min_score``.
+    """
 
     max_passages: int = 5
     min_coverage: float = 0.4
@@ -52,6 +66,7 @@ class ExtractiveSettings:
     off_subject_penalty: float = 0.3
     fallback_margin: float = 0.05
     related: int = 3
+    confidence: ConfidenceModel | None = None
 
 
 class ExtractiveAnswerer:
@@ -84,17 +99,40 @@ class ExtractiveAnswerer:
         """Answer ``question`` from ``hits`` (see the module docstring)."""
         hits = hits[: self.settings.max_passages]
         lang = question_script(question)
-        query, scored = self._score(question, hits)
-        best = self._pick(query, scored, hits)
-        if best is None or best.coverage < self.settings.min_coverage or best.score < self.settings.min_score:
+        draft = self.draft(question, hits)
+        if draft.answer is None or not self._confident(draft):
             return self._abstain(lang, hits)
-        scored = [best] + [c for c in scored if c is not best]
-        answer = compose(query, lang, hits, scored, lambda c: self._measures(query, c, hits))
         # The check every generated answer passes: the cited sentences name the question's subjects,
         # its years and a figure of the asked kind (a near miss for another city or year fails it).
-        if answer is None or subject.missing(question, answer.citations, hits, self.in_headings, self.profile):
+        if subject.missing(question, draft.answer.citations, hits, self.in_headings, self.profile):
             return self._abstain(lang, hits)
-        return answer
+        return draft.answer
+
+    def draft(self, question: str, hits: list[Hit]) -> Draft:
+        """The answer this answerer would give before deciding whether to abstain.
+
+        Args:
+            question: The question.
+            hits: The passages (the first ``max_passages`` are read).
+
+        Returns:
+            The draft: the best sentence and its answer (None when nothing could be stated) and, for the
+            abstention decision, the ``confidence`` features.
+        """
+        hits = hits[: self.settings.max_passages]
+        query, scored = self._score(question, hits)
+        best = self._pick(query, scored, hits)
+        if best is None:
+            return Draft(None, None, {})
+        x = confidence.features(query, best, scored, hits, question_script(question) == "en")
+        ordered = [best] + [c for c in scored if c is not best]
+        answer = compose(query, question_script(question), hits, ordered, lambda c: self._measures(query, c, hits))
+        return Draft(best, answer, x)
+
+    def _confident(self, draft: Draft) -> bool:
+        if self.settings.confidence is not None:
+            return self.settings.confidence.accepts(draft.features)
+        return draft.best.coverage >= self.settings.min_coverage and draft.best.score >= self.settings.min_score
 
     def stream(self, question: str, hits: list[Hit], history: list[dict] | None = None) -> Iterator[str | Answer]:
         """Yield the answer sentence by sentence, then the ``Answer``."""

@@ -25,15 +25,26 @@ BACKENDS = ("extractive", "hybrid", *GENERATIVE)
 
 
 def extractive_answerer(
-    settings: Settings, embedder: Embedder | None, in_headings: Callable[[str], bool] | None = None
+    settings: Settings,
+    embedder: Embedder | None,
+    in_headings: Callable[[str], bool] | None = None,
+    confidence: bool = True,
 ) -> Answerer:
-    """The extractive answerer with the configured thresholds and domain profile."""
+    """The extractive answerer with the configured abstention decision and domain profile.
+
+    ``confidence=False`` leaves out the learned decision whatever the config says (its trainer drafts
+    answers with the floors' settings).
+    """
+    from rag.answer.confidence import ConfidenceModel
     from rag.answer.extractive import ExtractiveAnswerer, ExtractiveSettings
 
     cfg = settings.answerer
+    learned = ConfidenceModel.load() if confidence and cfg.abstention == "learned" else None
     return ExtractiveAnswerer(
         embedder,
-        ExtractiveSettings(max_passages=cfg.max_passages, min_coverage=cfg.min_coverage, min_score=cfg.min_score),
+        ExtractiveSettings(
+            max_passages=cfg.max_passages, min_coverage=cfg.min_coverage, min_score=cfg.min_score, confidence=learned
+        ),
         in_headings,
         load_profile(settings.profile),
     )
