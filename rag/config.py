@@ -125,7 +125,7 @@ class RetrievalConfig(_Section):
     max_question_chars: int = Field(2000, ge=10)
     fusion: Literal["rrf"] = "rrf"
     # Reorders the fused candidates before the cut to top_k (rag/retrieval/rerank.py); none keeps fusion's order.
-    reranker: Literal["none"] = "none"
+    reranker: Literal["none", "learned"] = "none"
     # English questions (rag/crosslingual): BM25 over dictionary translations, dense over the English
     # question and over its Chinese rendering, fused with their own weights (set on the dev set).
     # A sharper rank discount (en_rrf_k) rewards the stages agreeing at the top: translated rankings have noisy tails.

@@ -130,7 +130,7 @@ class Pipeline:
         """The configured reranker (built on first use; it may hold a model)."""
         with self._lock:
             if self._reranker is None:
-                self._reranker = make_reranker(self.settings.retrieval)
+                self._reranker = make_reranker(self.settings.retrieval, self.profile)
             return self._reranker
 
     def retriever(self) -> HybridRetriever:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from rag.config import RetrievalConfig
+from rag.profile import EMPTY, Profile
 from rag.types import Hit
 
 
@@ -32,12 +33,16 @@ class NoReranker:
         return hits
 
 
-def make_reranker(config: RetrievalConfig) -> Reranker:
-    """The reranker named by ``config.reranker``.
+def make_reranker(config: RetrievalConfig, profile: Profile = EMPTY) -> Reranker:
+    """The reranker named by ``config.reranker`` (``profile``: the corpus's, for a learned one's features).
 
     A new reranker adds its name to ``RetrievalConfig.reranker`` and a branch here (imported lazily, so
     its model loads only when chosen).
     """
     if config.reranker == "none":
         return NoReranker()
+    if config.reranker == "learned":
+        from rag.retrieval.learned import LearnedReranker
+
+        return LearnedReranker.load(profile=profile)
     raise ValueError(f"unknown reranker '{config.reranker}'")
