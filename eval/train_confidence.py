@@ -1,8 +1,7 @@
 """Fit the extractive answerer's abstention model (``rag/answer/models/confidence.json``).
 
-Examples: the questions of the public QA training articles (``TRAIN_SIZES`` of them, over their own
-index, as ``eval.public_eval`` builds one) and of the default corpus's dev sets (``eval/gold/dev.jsonl``
-and the retired held-out sets), answered by the extractive answerer with no abstention. A draft is a
+Examples: the questions of ``eval.training_data`` (public QA training articles over their own index,
+the default corpus's dev sets), answered by the extractive answerer with no abstention. A draft is a
 positive when the harness would count it correct, a negative when it is wrong or the question has no
 answer in the documents; drafts the subject check would refuse anyway are left out, as are questions
 with no draft. A logistic regression (scikit-learn, at training only; answering reads the JSON) is
@@ -21,21 +20,17 @@ import argparse
 import datetime
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from eval.gold import GoldItem, load_gold
+from eval.gold import GoldItem
 from eval.metrics.answers import answer_correct
+from eval.training_data import PROVENANCE, default_training, public_training
 from rag.answer import subject
 from rag.answer.confidence import MODEL_PATH, ConfidenceModel
-from rag.config import REPO_ROOT, load_settings
 from rag.pipeline import Pipeline
-
-DEFAULT_SETS = (REPO_ROOT / "eval" / "gold" / "dev.jsonl", REPO_ROOT / "eval" / "gold" / "retired")
-# Public training articles asked / distractors / left out (their questions: near-miss unanswerables).
-TRAIN_SIZES = (240, 40, 80)
 
 
 @dataclass
@@ -67,12 +62,6 @@ def drafts(pipe: Pipeline, items: Iterable[GoldItem], source: str) -> list[Examp
         answerable = item.type != "unanswerable" and bool(item.answers)
         out.append(Example(source, d.features, answerable and answer_correct(row, d.answer.text, False), answerable))
     return out
-
-
-def default_corpus_items() -> list[GoldItem]:
-    """The dev set and the retired held-out sets of the default corpus."""
-    files = [p for s in DEFAULT_SETS for p in ([s] if s.is_file() else sorted(s.glob("*.jsonl")))]
-    return [item for f in files for item in load_gold(f)]
 
 
 def best_threshold(p: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> tuple[float, float]:
@@ -137,27 +126,17 @@ def fit(
 
 def main(argv: list[str] | None = None) -> int:
     """The command line."""
-    from eval.public_data import build_split, load_articles
-    from eval.public_eval import split_pipeline
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    # More of the training articles than `eval.public_eval --split train` asks: more examples, its own index.
-    split = replace(build_split("train", load_articles(), sizes=TRAIN_SIZES), name="train-confidence")
-    public = split_pipeline(load_settings(None, {"profile": ""}), split)
-    examples = drafts(public, split.items, "public-train")
-    examples += drafts(Pipeline.from_config(None), default_corpus_items(), "default-dev")
+    examples = drafts(*public_training(), "public-train")
+    examples += drafts(*default_training(), "default-dev")
     model, figures = fit(examples)
     provenance = {
         "command": "python -m eval.train_confidence",
         "trained": datetime.date.today().isoformat(),
-        "data": {
-            "public-train": f"eval.public_data train articles, sizes {TRAIN_SIZES}: CMRC 2018 trial (CC BY-SA 4.0), "
-            "DRCD test (CC BY-SA 3.0)",
-            "default-dev": "eval/gold/dev.jsonl and eval/gold/retired/*.jsonl over data/corpus",
-        },
+        "data": PROVENANCE,
         "examples_by_source": {s: sum(e.source == s for e in examples) for s in ("public-train", "default-dev")},
         **figures,
         "seconds": round(time.perf_counter() - started, 1),

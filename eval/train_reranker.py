@@ -1,7 +1,7 @@
 """Fit the learned passage re-ranker (``rag/retrieval/models/reranker.json``).
 
-For each answerable question of the public QA training articles (``eval.train_confidence.TRAIN_SIZES``,
-over their own index) and of the default corpus's dev sets, the fused candidates (fusion's order, no
+For each answerable question of ``eval.training_data`` (public QA training articles over their own
+index, the default corpus's dev sets), the fused candidates (fusion's order, no
 re-ranking) are read with ``rag.retrieval.learned.features``; a passage is a positive when it holds a
 gold answer. A logistic regression without intercept is fitted on feature differences, answering minus
 non-answering passage of the same question (pairwise ranking), its regularisation chosen by the
@@ -19,15 +19,14 @@ import argparse
 import datetime
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from eval.gold import GoldItem
 from eval.metrics.answers import answer_matches
-from eval.train_confidence import TRAIN_SIZES, default_corpus_items
-from rag.config import load_settings
+from eval.training_data import PROVENANCE, default_training, public_training
 from rag.pipeline import Pipeline
 from rag.retrieval.learned import MODEL_PATH, LearnedReranker, features
 
@@ -120,17 +119,13 @@ def fit(qs: list[Question], strengths: tuple[float, ...] = (0.01, 0.1, 1.0), fol
 
 def main(argv: list[str] | None = None) -> int:
     """The command line."""
-    from eval.public_data import build_split, load_articles
-    from eval.public_eval import split_pipeline
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     fused = {"retrieval": {"reranker": "none"}}
-    split = replace(build_split("train", load_articles(), sizes=TRAIN_SIZES), name="train-confidence")
-    public = questions(split_pipeline(load_settings(None, {"profile": "", **fused}), split), split.items)
-    default = questions(Pipeline.from_config(None, fused), default_corpus_items())
+    public = questions(*public_training(fused))
+    default = questions(*default_training(fused))
     qs = public + default
     weights, strength = fit(qs)
     figures = {
@@ -142,8 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     provenance = {
         "command": "python -m eval.train_reranker",
         "trained": datetime.date.today().isoformat(),
-        "data": f"public QA training articles (sizes {TRAIN_SIZES}; CMRC 2018 trial CC BY-SA 4.0, DRCD test "
-        "CC BY-SA 3.0) and eval/gold/dev.jsonl + eval/gold/retired/*.jsonl over data/corpus",
+        "data": PROVENANCE,
         **figures,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -18,7 +18,6 @@ the Chinese quote kept as the source has it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
@@ -30,7 +29,7 @@ from rag.answer.candidates import Candidate, candidates, sentence_figures
 from rag.answer.confidence import ConfidenceModel
 from rag.answer.figures import figure_by_measure, lead, unit_compatible
 from rag.answer.grounding import sentences
-from rag.answer.terms import Query
+from rag.answer.terms import Query, rarity
 from rag.answer.type_score import type_score
 from rag.fold import fold, fold_compact
 from rag.profile import EMPTY, Profile
@@ -124,9 +123,10 @@ class ExtractiveAnswerer:
         best = self._pick(query, scored, hits)
         if best is None:
             return Draft(None, None, {})
-        x = confidence.features(query, best, scored, hits, question_script(question) == "en")
+        lang = question_script(question)
+        x = confidence.features(query, best, scored, hits, lang == "en")
         ordered = [best] + [c for c in scored if c is not best]
-        answer = compose(query, question_script(question), hits, ordered, lambda c: self._measures(query, c, hits))
+        answer = compose(query, lang, hits, ordered, lambda c: self._measures(query, c, hits))
         return Draft(best, answer, x)
 
     def _confident(self, draft: Draft) -> bool:
@@ -180,9 +180,8 @@ class ExtractiveAnswerer:
         ]
         query = replace(query, anchors=tuple(anchors))
         required = [t for t in q_terms if t.required]
-        n = len(found)
         # Rarer question terms among the candidates tell them apart (Chamdo vs Lhasa sections).
-        weights = {t: t.factor * (math.log(1 + n / (1 + sum(t.in_text(f) for f in folded))) + 0.5) for t in q_terms}
+        weights = {t: t.factor * w for t, w in rarity(q_terms, folded).items()}
         total = sum(weights.values()) or 1.0
         sims = self._similarities(question, [c.text for c in found])
         for c, f, ctx, sim in zip(found, folded, contexts, sims, strict=True):

@@ -8,7 +8,9 @@ with its kind and terms for the answerer.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag import stopwords
@@ -224,6 +226,20 @@ def measured(question: str, after: bool = True) -> set[str]:
     # (纯收入是多少, 总投资多少), not a verb (试点总共投了多少钱 measures money, not the pilot).
     near = [t for t in before[-1:] if _COPULA.fullmatch(folded[folded.rfind(t, 0, m.start()) + len(t) : m.start()])]
     return set(near + (following[:1] if after else []))
+
+
+def rarity(terms: Iterable[Term], texts: list[str]) -> dict[Term, float]:
+    """How well each term tells ``texts`` apart: the rarer among them, the heavier.
+
+    Args:
+        terms: The question's terms.
+        texts: The (folded) texts they are matched in.
+
+    Returns:
+        Term → ``log(1 + n / (1 + texts holding it)) + 0.5``.
+    """
+    n = len(texts)
+    return {t: math.log(1 + n / (1 + sum(t.in_text(x) for x in texts))) + 0.5 for t in terms}
 
 
 @dataclass(frozen=True)

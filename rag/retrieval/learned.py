@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.answer.terms import Query
+from rag.answer.terms import Query, rarity
 from rag.fold import fold_compact
 from rag.profile import EMPTY, Profile
 from rag.question import question_script
@@ -49,8 +49,7 @@ def features(question: str, hits: list[Hit], profile: Profile = EMPTY) -> list[d
     """
     texts = [fold_compact(h.chunk.text + "\n" + h.chunk.context) for h in hits]
     query = Query.read(question, texts, profile)
-    n = len(texts)
-    weights = {t: math.log(1 + n / (1 + sum(t.in_text(x) for x in texts))) + 0.5 for t in query.terms}
+    weights = rarity(query.terms, texts)
     total = sum(weights.values()) or 1.0
     top_fused = max((h.score for h in hits), default=0.0) or 1.0
     top_bm25 = max((_best(h.scores, "bm25", False) for h in hits), default=0.0) or 1.0

@@ -1,0 +1,52 @@
+"""The questions the learned models are fitted on, and the pipelines that answer them.
+
+Both trainers (``eval.train_confidence``, ``eval.train_reranker``) read the same data:
+
+- **public**: the public QA training articles (``TRAIN_SIZES`` of them: more than
+  ``eval.public_eval --split train`` asks), indexed in a home directory of their own with no domain
+  profile; the questions of the left-out articles are near-miss unanswerables;
+- **default**: the default corpus's dev set and retired held-out sets (``eval/gold/heldout.jsonl``, the
+  live held-out set, is never read), over the default index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from eval.gold import GoldItem, load_gold
+from rag.config import REPO_ROOT, load_settings
+from rag.pipeline import Pipeline
+
+DEFAULT_SETS = (REPO_ROOT / "eval" / "gold" / "dev.jsonl", REPO_ROOT / "eval" / "gold" / "retired")
+# Public training articles asked / distractors / left out (their questions: near-miss unanswerables).
+TRAIN_SIZES = (240, 40, 80)
+PROVENANCE = {
+    "public-train": f"eval.public_data train articles, sizes {TRAIN_SIZES}: CMRC 2018 trial (CC BY-SA 4.0), "
+    "DRCD test (CC BY-SA 3.0)",
+    "default-dev": "eval/gold/dev.jsonl and eval/gold/retired/*.jsonl over data/corpus",
+}
+
+
+def default_corpus_items() -> list[GoldItem]:
+    """The dev set and the retired held-out sets of the default corpus."""
+    files = [p for s in DEFAULT_SETS for p in ([s] if s.is_file() else sorted(s.glob("*.jsonl")))]
+    return [item for f in files for item in load_gold(f)]
+
+
+def public_training(overrides: dict[str, Any] | None = None) -> tuple[Pipeline, list[GoldItem]]:
+    """The public training articles' pipeline (their own index, built or brought up to date) and questions.
+
+    Args:
+        overrides: Config overrides on top of the defaults (the profile is always none).
+    """
+    from eval.public_data import build_split, load_articles
+    from eval.public_eval import split_pipeline
+
+    split = replace(build_split("train", load_articles(), sizes=TRAIN_SIZES), name="train-confidence")
+    return split_pipeline(load_settings(None, {**(overrides or {}), "profile": ""}), split), split.items
+
+
+def default_training(overrides: dict[str, Any] | None = None) -> tuple[Pipeline, list[GoldItem]]:
+    """The default corpus's pipeline and its dev-set questions (``default_corpus_items``)."""
+    return Pipeline.from_config(None, overrides), default_corpus_items()
