@@ -155,6 +155,9 @@ class AnswererConfig(_Section):
     # The extractive answerer's abstention decision: "learned" (rag/answer/confidence.py, fitted by
     # eval/train_confidence.py) or "thresholds" (the two floors below, set by hand on the dev set).
     abstention: Literal["learned", "thresholds"] = "learned"
+    # The headline of a question that asks no quantity: the exact span a learned ranker picks in the answering
+    # sentence (rag/answer/span.py, fitted by eval/train_span.py) or "sentence" (the sentence, as quoted).
+    headline: Literal["span", "sentence"] = "span"
     min_coverage: float = Field(0.4, ge=0, le=1)
     min_score: float = Field(0.4, ge=0, le=1)
     fallback: Literal["extractive", "abstain"] = "extractive"

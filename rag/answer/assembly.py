@@ -25,7 +25,12 @@ _UNCORROBORATED_SHARE = 0.8  # a rival's score and coverage share against an ans
 
 
 def compose(
-    query: Query, lang: str, hits: list[Hit], candidates: list[Candidate], measures: Callable[[Candidate], bool]
+    query: Query,
+    lang: str,
+    hits: list[Hit],
+    candidates: list[Candidate],
+    measures: Callable[[Candidate], bool],
+    span: str | None = None,
 ) -> Answer | None:
     """The answer from the best candidate (``candidates[0]``), or None when grounding leaves nothing.
 
@@ -35,6 +40,8 @@ def compose(
         hits: The passages the candidates come from.
         candidates: Scored sentences, the chosen one first.
         measures: Whether a sentence states a figure of what is asked (the answerer's check for a rival).
+        span: The exact answer inside the best sentence (a name, a date), stated first when the answer has
+            no lead figure.
 
     Returns:
         The grounded answer, citing only the passages its text marks.
@@ -58,13 +65,13 @@ def compose(
     rival = _rival(query, best, figure, candidates, cited, measures)
     citations = [_citation(i + 1, hits[c.hit_index], c) for i, c in enumerate(cited)]
     marks = "".join(f"[{i + 1}]" for i in range(len(cited)))
-    parts = _statement(lang, figure, best.text, marks)
+    parts = _statement(lang, figure, best.text, marks, span)
     if rival is not None:
         citations.append(_citation(len(citations) + 1, hits[rival.hit_index], rival))
         parts += _rival_statement(lang, rival.text, f"[{len(citations)}]")
     # Only the system's own words are converted: a quote stays the source's, byte for byte (converting a
     # source that is already traditional turns 秘書長 into the variant 祕書長).
-    quoted = [_inline(c.text) for c in cited + ([rival] if rival is not None else [])]
+    quoted = [_inline(c.text) for c in cited + ([rival] if rival is not None else [])] + ([span] if span else [])
     text = to_traditional(parts, quoted) if lang == "zh-Hant" else parts
     checked = ground(text, {c.n: c.quote for c in citations})
     if not checked.text:
@@ -112,7 +119,7 @@ def _inline(sentence: str) -> str:
     return _LINE_BREAK.sub("", sentence).rstrip("。；;，, ")
 
 
-def _statement(lang: str, lead: Quantity | None, sentence: str, marks: str) -> str:
+def _statement(lang: str, lead: Quantity | None, sentence: str, marks: str, span: str | None = None) -> str:
     sentence = _inline(sentence)
     if lang == "en":
         if lead is not None:
@@ -122,6 +129,8 @@ def _statement(lang: str, lead: Quantity | None, sentence: str, marks: str) -> s
         return f"The documents say: “{sentence}”{marks}."
     if lead is not None:
         return f"{lead.text}{marks}。原文：{sentence}{marks}。"
+    if span:
+        return f"{span}{marks}。原文：{sentence}{marks}。"
     return f"{sentence}{marks}。"
 
 

@@ -37,13 +37,18 @@ def extractive_answerer(
     """
     from rag.answer.confidence import ConfidenceModel
     from rag.answer.extractive import ExtractiveAnswerer, ExtractiveSettings
+    from rag.answer.span import SpanModel
 
     cfg = settings.answerer
     learned = ConfidenceModel.load() if confidence and cfg.abstention == "learned" else None
     return ExtractiveAnswerer(
         embedder,
         ExtractiveSettings(
-            max_passages=cfg.max_passages, min_coverage=cfg.min_coverage, min_score=cfg.min_score, confidence=learned
+            max_passages=cfg.max_passages,
+            min_coverage=cfg.min_coverage,
+            min_score=cfg.min_score,
+            confidence=learned,
+            span=SpanModel() if cfg.headline == "span" else None,
         ),
         in_headings,
         load_profile(settings.profile),
