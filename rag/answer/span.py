@@ -1,7 +1,8 @@
 """The answer's exact span inside its sentence, learned: the name, date, place or figure a question asks.
 
 A reader model states the span before the quote (``赵盘[1]。原文：…由赵盘执导[1]。``). Candidates are runs
-of up to ``MAX_TOKENS`` jieba words of the sentence that cross no punctuation (or a whole 《title》). Each
+of up to ``MAX_TOKENS`` jieba words of the sentence that cross no punctuation, whole 《titles》, and one or
+two whole clauses or the sentence (a how or what-kind question is answered by a clause). Each
 is described by general signals: its words' part-of-speech tags against the question's wh-word (谁 wants
 a name, 哪一年 a time), whether the words beside it are the words beside the wh-word in the question
 (the answer takes the wh-word's place: 谁执导了… ↔ 由赵盘执导), how far it is from the question's words in
@@ -15,6 +16,7 @@ learning library.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -40,6 +42,7 @@ _WH = re.compile(
     r"什么时候|哪一年|哪一天|哪一位|哪一个|多少年|几年|何时|何地|何处|为什么|为何|怎么样|怎样|如何|怎么"
     r"|哪里|哪儿|哪个|哪些|哪位|哪种|哪家|哪国|哪|谁|什么|甚么|啥|多少|几|多[大高长远重久深宽]"
 )
+_CLAUSE_MARKS = frozenset(",，;；:：。!！?？")
 _PUNCT = re.compile(r"^[^\w《》·．\-]+$")
 _TITLE = re.compile(r"《[^《》]{1,28}》")
 _DIGIT = re.compile(r"\d|[〇一二三四五六七八九十百千万亿两]")
@@ -111,6 +114,16 @@ def candidates(toks: list[Token]) -> list[tuple[int, int]]:
     for m in _TITLE.finditer(text):
         if m.start() in starts and m.end() in ends:
             out.append((starts[m.start()], ends[m.end()]))
+    # Whole clauses, one or two, and the sentence: a question of how or what kind is answered by a clause.
+    cuts = [k for k, t in enumerate(toks) if t.word in _CLAUSE_MARKS]
+    bounds = [(a + 1, b) for a, b in zip([-1, *cuts], [*cuts, len(toks)], strict=True) if b > a + 1]
+    seen = set(out)
+    for n in (1, 2, len(bounds)):
+        for k in range(len(bounds) - n + 1):
+            span = (bounds[k][0], bounds[k + n - 1][1])
+            if span not in seen and toks[span[1] - 1].end - toks[span[0]].start > MAX_CHARS // 3:
+                seen.add(span)
+                out.append(span)
     return out
 
 
@@ -143,8 +156,14 @@ def features(q: Question, toks: list[Token], i: int, j: int) -> list[str]:
     wh = q.wh or "none"
     in_q = [k for k, t in enumerate(toks) if t.word in q.words]
     first, last = _coarse(span[0].flag), _coarse(span[-1].flag)
+    clauses = (
+        sum(t.word in _CLAUSE_MARKS for t in span) + 1
+        if len(span) > MAX_TOKENS or any(t.word in _CLAUSE_MARKS for t in span)
+        else 0
+    )
     f = [
         "bias",
+        f"wh={wh}|clauses={min(clauses, 3)}",
         f"wh={wh}|first={first}",
         f"wh={wh}|last={last}",
         f"wh={wh}|first={first}|last={last}",
@@ -255,6 +274,25 @@ class SpanModel:
         """The ranker's score of a span with these features (higher: likelier the answer)."""
         return sum(self.weights.get(n, 0.0) for n in names)
 
+    def top(self, question: str, sentence: str) -> tuple[int, int, float] | None:
+        """The best-scored span of ``sentence`` for ``question``, whatever its score.
+
+        Args:
+            question: The question.
+            sentence: A sentence.
+
+        Returns:
+            ``(start, end, score)`` with offsets into ``sentence`` (the first of equal scores), or None when
+            the sentence has no candidate.
+        """
+        toks = tokens(sentence)
+        q = _question(question)
+        scored = [(self.score(features(q, toks, i, j)), -i, j) for i, j in candidates(toks)]
+        if not scored:
+            return None
+        score, i, j = max(scored)
+        return toks[-i].start, toks[j - 1].end, score
+
     def best(self, question: str, sentence: str) -> tuple[int, int, float] | None:
         """The likeliest answer span of ``sentence`` for ``question``.
 
@@ -266,12 +304,11 @@ class SpanModel:
             ``(start, end, score)`` with offsets into ``sentence``, or None when no span reaches the
             threshold (the sentence itself is then the answer's headline).
         """
-        toks = tokens(sentence)
-        q = Question.read(question)
-        scored = [(self.score(features(q, toks, i, j)), -i, j) for i, j in candidates(toks)]
-        if not scored:
-            return None
-        score, i, j = max(scored)
-        if score < self.threshold:
-            return None
-        return toks[-i].start, toks[j - 1].end, score
+        found = self.top(question, sentence)
+        return found if found is not None and found[2] >= self.threshold else None
+
+
+@functools.lru_cache(maxsize=64)
+def _question(question: str) -> Question:
+    """A question read once for all the sentences an answer weighs."""
+    return Question.read(question)
