@@ -158,9 +158,6 @@ class AnswererConfig(_Section):
     # The headline of a question that asks no quantity: the exact span a learned ranker picks in the answering
     # sentence (rag/answer/span.py, fitted by eval/train_span.py) or "sentence" (the sentence, as quoted).
     headline: Literal["span", "sentence"] = "span"
-    # How much the best span's score (rag/answer/span.py) adds to a sentence's, among the best few, when
-    # the answerer picks the sentence of a single-answer question (0: the span model only states).
-    span_weight: float = Field(0.0, ge=0)
     min_coverage: float = Field(0.4, ge=0, le=1)
     min_score: float = Field(0.4, ge=0, le=1)
     fallback: Literal["extractive", "abstain"] = "extractive"

@@ -70,8 +70,6 @@ class ExtractiveSettings:
     related: int = 3
     confidence: ConfidenceModel | None = None
     span: SpanModel | None = None
-    span_weight: float = 0.0
-    span_rerank: int = 5
 
 
 class ExtractiveAnswerer:
@@ -233,26 +231,9 @@ class ExtractiveAnswerer:
         if not scored:
             return None
         if query.kind.kind != qtype.QUANTITY:
-            return self._by_span(query, scored)
+            return scored[0]
         floor = scored[0].score - self.settings.fallback_margin
         return next((c for c in scored if c.score >= floor and self._measures(query, c, hits)), None)
-
-    def _by_span(self, query: Query, scored: list[Candidate]) -> Candidate:
-        """The best sentence, its score raised by how answer-like its best span is (``span_weight`` per unit
-        of the span model's score) among the ``span_rerank`` best: a sentence that shares the question's
-        words but holds nothing in the wh-word's place loses to the one that does."""
-        s = self.settings
-        if (
-            s.span is None
-            or s.span_weight <= 0
-            or query.kind.kind not in SPAN_KINDS
-            or question_script(query.text) == "en"
-        ):
-            return scored[0]
-        top = scored[: s.span_rerank]
-        found = [s.span.top(query.text, c.text) for c in top]
-        boosted = [c.score + s.span_weight * max(0.0, f[2] if f else 0.0) for c, f in zip(top, found, strict=True)]
-        return top[max(range(len(top)), key=lambda k: (boosted[k], -k))]
 
     def _measures(self, query: Query, c: Candidate, hits: list[Hit]) -> bool:
         """Whether a sentence states a figure of what a quantity question asks (the answer, or a rival).

@@ -49,7 +49,6 @@ def extractive_answerer(
             min_score=cfg.min_score,
             confidence=learned,
             span=SpanModel() if cfg.headline == "span" else None,
-            span_weight=cfg.span_weight,
         ),
         in_headings,
         load_profile(settings.profile),

@@ -83,18 +83,3 @@ def test_the_shipped_model_names_its_trainer_and_picks_a_plain_date() -> None:
     sentence = "2018年，拉萨率先在全区实现整体脱贫。"
     start, end, _ = model.best("拉萨哪一年实现整体脱贫?", sentence)
     assert sentence[start:end] == "2018年"
-
-
-def test_a_span_weight_lets_the_sentence_with_an_answer_in_the_wh_words_place_win(tmp_path: Path) -> None:
-    from rag.answer.candidates import Candidate
-    from rag.answer.terms import Query
-
-    model = _model(tmp_path, {"left_match=1": 2.0, "right_match=2": 1.0})
-    echo = Candidate(0, 0, 9, "该片执导备受关注。", score=0.6)  # shares the words, holds no answer
-    answers = Candidate(1, 0, 8, "该片由赵盘执导。", score=0.5)
-    query = Query.read("该片由谁执导?", [echo.text, answers.text])
-    plain = ExtractiveAnswerer(settings=ExtractiveSettings(span=model))
-    weighted = ExtractiveAnswerer(settings=ExtractiveSettings(span=model, span_weight=0.1))
-    assert plain._by_span(query, [echo, answers]) is echo
-    # 0.6 + 0.1 × 1 (该片 before 执导) against 0.5 + 0.1 × 3 (赵盘 between 由 and 执导)
-    assert weighted._by_span(query, [echo, answers]) is answers
