@@ -39,9 +39,11 @@ MAX_CHARS = 30
 
 # The words that ask (longest first): the answer takes their place in the sentence.
 _WH = re.compile(
-    r"什么时候|哪一年|哪一天|哪一位|哪一个|多少年|几年|何时|何地|何处|为什么|为何|怎么样|怎样|如何|怎么"
-    r"|哪里|哪儿|哪个|哪些|哪位|哪种|哪家|哪国|哪|谁|什么|甚么|啥|多少|几|多[大高长远重久深宽]"
+    r"什么时候|多少年|几年|何时|何地|何处|为什么|为何|怎么样|怎样|如何|怎么|哪里|哪儿"
+    r"|哪一?[年天]|哪一?[个位种些家国次部本条座所名项类支间场届首段]?|谁|什么|甚么|啥|多少|几|多[大高长远重久深宽]"
 )
+# 哪 with its classifier (哪一位, 哪家, 哪国 …) asks the same thing as 哪个: one key for the features.
+_WH_KEYS = [(re.compile(r"哪一?[年天]"), "哪年"), (re.compile(r"哪一?些"), "哪些"), (re.compile(r"哪一?."), "哪个")]
 _CLAUSE_MARKS = frozenset(",，;；:：。!！?？")
 _PUNCT = re.compile(r"^[^\w《》·．\-]+$")
 _TITLE = re.compile(r"《[^《》]{1,28}》")
@@ -76,14 +78,19 @@ class Question:
         q = fold(question).strip().rstrip("?？。!！ ")
         m = _WH.search(q)
         wh, left, right = (m.group(), q[: m.start()], q[m.end() :]) if m else ("", q, "")
-        words = frozenset(
-            p.word
-            for p in pos_cut(q)
-            if not _WH.fullmatch(p.word) and (len(p.word) >= 2 or p.flag[:1] in ("n", "v")) and not _PUNCT.match(p.word)
-        )
-        after = [p for p in pos_cut(right.lstrip("一个种位些")) if not _PUNCT.match(p.word)] if right else []
-        head = after[0].word if after and after[0].flag[:1] == "n" else ""
-        return cls(wh, left, right, words, head)
+        wh = next((key for rx, key in _WH_KEYS if rx.fullmatch(wh)), wh)
+        words, pos = set(), 0
+        for p in pos_cut(q):
+            start, pos = pos, pos + len(p.word)
+            inside_wh = m is not None and start < m.end() and pos > m.start()
+            if not inside_wh and (len(p.word) >= 2 or p.flag[:1] in ("n", "v")) and not _PUNCT.match(p.word):
+                words.add(p.word)
+        # What the wh-word asks about: the word after it (哪一个组织 → 组织, 什么奖项 → 奖项). After 哪 and
+        # its classifier only a noun can follow, whatever jieba tags it (组织 as a verb).
+        after = [p for p in pos_cut(right) if not _PUNCT.match(p.word)] if m else []
+        noun = bool(after) and (after[0].flag[:1] == "n" or wh.startswith("哪"))
+        head = after[0].word if noun else ""
+        return cls(wh, left, right, frozenset(words), head)
 
 
 def tokens(sentence: str) -> list[Token]:
