@@ -98,8 +98,21 @@ def test_chinese_texts_are_served_by_the_chinese_subset_alone(export_dir: Path) 
 def test_letters_after_the_prompt_go_to_the_wider_subset(export_dir: Path) -> None:
     ours = SubsetTokenizer(export_dir, "tokenizer.json", _configure)
     texts = ["query: 昌都的GDP是多少?", "query: how many people were relocated in qamdo?", "昌都"]
-    assert ours.encode_batch(texts) == [e.ids for e in _full(export_dir).encode_batch(texts)]
+    long = [t * 40 for t in texts]  # past OWN_PIECES_MAX_CHARS: the batch of an ingest
+    assert ours.encode_batch(long) == [e.ids for e in _full(export_dir).encode_batch(long)]
     assert ours.loaded() == [CHINESE_NAME, SUBSET_NAME]
+
+
+def test_a_short_lettered_batch_gets_the_full_ids_from_its_own_pieces(export_dir: Path) -> None:
+    ours = SubsetTokenizer(export_dir, "tokenizer.json", _configure)
+    texts = [
+        "query: how many people were relocated in qamdo?",
+        "query: 昌都的GDP是多少?",
+        "query: xqzvw jjkk 9.9 ~~ {}",  # pieces the vocabulary lacks: the unknown-piece penalty decides
+        "passage: About 99,000 people since 2016.",
+    ]
+    assert ours.encode_batch(texts) == [e.ids for e in _full(export_dir).encode_batch(texts)]
+    assert ours.loaded() == [CHINESE_NAME]
 
 
 @pytest.mark.parametrize(
