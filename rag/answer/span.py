@@ -106,7 +106,8 @@ def tokens(sentence: str) -> list[Token]:
 
 
 def candidates(toks: list[Token]) -> list[tuple[int, int]]:
-    """Candidate spans as (first token, last token + 1): runs with no punctuation, whole 《titles》."""
+    """Candidate spans as (first token, last token + 1): runs with no punctuation, whole 《titles》, one or
+    two whole clauses and the sentence."""
     out = []
     for i in range(len(toks)):
         for j in range(i + 1, min(len(toks), i + MAX_TOKENS) + 1):
