@@ -38,17 +38,23 @@ def build_tiny_sentence_transformer(path: Path, extra_texts: list[str] | None = 
         from sentence_transformers.sentence_transformer import modules as models
     except ImportError:  # pragma: no cover - older releases
         from sentence_transformers import models
-    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
     from tokenizers import models as tok_models
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(tok_models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True, handle_chinese_chars=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(
-        TEXTS + (extra_texts or []), trainers.WordPieceTrainer(vocab_size=3000, special_tokens=specials)
-    )
+    # The vocabulary is every character and word of the texts, in a fixed order: the WordPiece trainer breaks
+    # ties between merges in hash order, so two trainings on one machine learned different pieces.
+    normalizer = normalizers.BertNormalizer(lowercase=True, handle_chinese_chars=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    words = {
+        w for t in TEXTS + (extra_texts or []) for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(t))
+    }
+    chars = sorted({c for w in words for c in w})
+    pieces = specials + chars + [f"##{c}" for c in chars] + sorted(w for w in words if len(w) > 1)
+    tok = Tokenizer(tok_models.WordPiece({p: i for i, p in enumerate(dict.fromkeys(pieces))}, unk_token="[UNK]"))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizer
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
