@@ -91,13 +91,13 @@ class Article:
         return Document(self.doc_id, self.title, text, f"public:{self.source}/{self.id}", {"format": "txt"})
 
 
-def _hash(text: str) -> int:
+def stable_hash(text: str) -> int:
     return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16)
 
 
 def split_of(article: Article) -> str:
     """``dev`` or ``train``, from a hash of the source and article id (deterministic)."""
-    return "dev" if _hash(f"{article.source}:{article.id}") % 1000 < DEV_SHARE * 1000 else "train"
+    return "dev" if stable_hash(f"{article.source}:{article.id}") % 1000 < DEV_SHARE * 1000 else "train"
 
 
 def parse_articles(source: str, data: Mapping[str, Any]) -> list[Article]:
@@ -196,7 +196,7 @@ class PublicSplit:
 
 
 def _by_hash(questions: Sequence[Question]) -> list[Question]:
-    return sorted(questions, key=lambda q: _hash(q.id))
+    return sorted(questions, key=lambda q: stable_hash(q.id))
 
 
 def build_split(
@@ -222,7 +222,7 @@ def build_split(
     indexed: list[Article] = []
     left_out: list[Article] = []
     for source in SOURCES:
-        pool = sorted((a for a in every if a.source == source and split_of(a) == name), key=lambda a: _hash(a.id))
+        pool = sorted((a for a in every if a.source == source and split_of(a) == name), key=lambda a: stable_hash(a.id))
         a, d, o = n_ask // 2, n_dist // 2, n_out // 2
         asked += pool[:a]
         indexed += pool[: a + d]
@@ -254,7 +254,7 @@ def build_split(
             GoldItem(f"{art.source}-{q.id}-out", q.question, art.lang, "unanswerable", [], notes=LICENCE)
             for q in unanswerable[:PER_LEFT_OUT]
         ]
-    items.sort(key=lambda i: _hash(i.id))
+    items.sort(key=lambda i: stable_hash(i.id))
     return PublicSplit(name, [a.document() for a in indexed], items)
 
 

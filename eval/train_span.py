@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.metrics.answers import char_f1, exact_match
-from eval.public_data import LICENCE, load_articles, split_of
+from eval.public_data import LICENCE, load_articles, split_of, stable_hash
 from eval.training_data import PROVENANCE, default_corpus_items
 from rag.answer import qtype
 from rag.answer.span import KINDS, MODEL_PATH, Question, candidates, features, tokens
@@ -164,18 +164,25 @@ def _best(vocab: dict[str, int], w: np.ndarray, rows: list[Example]) -> list[tup
 
 def headline_f1(rows: list[Example], best: list[tuple[float, str]], threshold: float) -> tuple[float, float]:
     """Mean EM and F1 of the headline: the best span at or above ``threshold``, else the sentence."""
-    em, f1 = [], []
-    for ex, (p, span) in zip(rows, best, strict=True):
-        head = span if p >= threshold else ex.sentence
-        em.append(exact_match(head, ex.golds))
-        f1.append(char_f1(head, ex.golds))
-    return float(np.mean(em)), float(np.mean(f1))
+    return _Headlines(rows, best).at(threshold)
+
+
+class _Headlines:
+    """Each example's EM and F1 with its best span and with its sentence, scored once for every threshold."""
+
+    def __init__(self, rows: list[Example], best: list[tuple[float, str]]) -> None:
+        self.scores = np.array([p for p, _ in best])
+        pairs = zip(rows, best, strict=True)
+        self.span = np.array([(exact_match(s, ex.golds), char_f1(s, ex.golds)) for ex, (_, s) in pairs])
+        self.sentence = np.array([(exact_match(ex.sentence, ex.golds), char_f1(ex.sentence, ex.golds)) for ex in rows])
+
+    def at(self, threshold: float) -> tuple[float, float]:
+        em, f1 = np.where((self.scores >= threshold)[:, None], self.span, self.sentence).mean(axis=0)
+        return float(em), float(f1)
 
 
 def _folds(rows: list[Example], k: int = 5) -> list[int]:
-    import hashlib
-
-    return [int(hashlib.sha1(ex.group.encode()).hexdigest()[:8], 16) % k for ex in rows]
+    return [stable_hash(ex.group) % k for ex in rows]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -202,8 +209,9 @@ def main(argv: list[str] | None = None) -> None:
         if score > best_score:
             best_c, best_oof, best_score = c, oof, score
     grid = sorted(set(np.quantile([p for p, _ in best_oof], np.linspace(0, 1, _THRESHOLDS)).round(3).tolist()))
-    threshold = max(grid, key=lambda t: headline_f1(train, best_oof, t)[1])
-    em, f1 = headline_f1(train, best_oof, threshold)
+    headlines = _Headlines(train, best_oof)
+    threshold = max(grid, key=lambda t: headlines.at(t)[1])
+    em, f1 = headlines.at(threshold)
     vocab, w = _fit(train, best_c)
     dev_em, dev_f1 = headline_f1(dev, _best(vocab, w, dev), threshold)
     sent_em, sent_f1 = headline_f1(dev, [(0.0, "")] * len(dev), 1.1)

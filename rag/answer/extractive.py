@@ -228,10 +228,8 @@ class ExtractiveAnswerer:
     def _pick(self, query: Query, scored: list[Candidate], hits: list[Hit]) -> Candidate | None:
         """The answering sentence: the best one, or for a quantity question the best that states what is
         asked among those scored within ``fallback_margin`` of the top (None: abstain)."""
-        if not scored:
-            return None
-        if query.kind.kind != qtype.QUANTITY:
-            return scored[0]
+        if not scored or query.kind.kind != qtype.QUANTITY:
+            return scored[0] if scored else None
         floor = scored[0].score - self.settings.fallback_margin
         return next((c for c in scored if c.score >= floor and self._measures(query, c, hits)), None)
 
