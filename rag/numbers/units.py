@@ -25,8 +25,25 @@ CN_UNITS: dict[str, str] = {
     "千伏": "千伏", "千瓦": "千瓦", "兆瓦": "兆瓦",
 }  # fmt: skip
 
+# Currencies besides 元/美元: 5亿日圆 is yen, not 5亿 followed by a day (日).
+CN_UNITS.update(
+    {
+        "日元": "日元", "日圆": "日元", "欧元": "欧元", "英镑": "英镑", "港元": "港元", "港币": "港元",
+        "新台币": "新台币", "台币": "新台币", "韩元": "韩元", "澳元": "澳元", "卢布": "卢布",
+    }
+)  # fmt: skip
+
+# Measure words that count things (2300多种 states its 种): the figure a headline states keeps them. After
+# a Chinese numeral they are mostly idioms or "a …" (一部分, 一条龙, 一种方法), so digits only.
+CLASSIFIERS: dict[str, str] = {
+    w: w
+    for w in ("种", "类", "条", "只", "头", "件", "辆", "艘", "架", "棵", "株", "张", "篇", "首", "届", "枚", "部",
+              "本", "册", "套", "份", "幅", "支", "匹", "台")
+}  # fmt: skip
+CN_UNITS.update(CLASSIFIERS)
+
 # After a Chinese numeral, % cannot follow and 位 is mostly the idiom N位一体 (五位一体, 三位一体).
-CN_NUMERAL_UNITS = {k: v for k, v in CN_UNITS.items() if k not in ("%", "位")}
+CN_NUMERAL_UNITS = {k: v for k, v in CN_UNITS.items() if k not in ("%", "位") and k not in CLASSIFIERS}
 
 # English units (lower case; spaces/hyphens written as they may appear) → canonical key.
 EN_UNITS: dict[str, str] = {

@@ -157,3 +157,9 @@ def test_headline_scores_score_only_the_first_sentence() -> None:
 def test_an_abstention_scores_zero_even_when_it_names_the_span() -> None:
     assert headline_scores("苏州。", ["苏州"], abstained=True) == {"headline_em": 0.0, "headline_f1": 0.0}
     assert headline_scores("", ["苏州"], abstained=False) == {"headline_em": 0.0, "headline_f1": 0.0}
+
+
+def test_a_count_of_other_things_is_not_the_figure_asked() -> None:
+    # 3支 (three teams) once parsed as a bare 3, which equals 第3名 (third place) as a count of people.
+    assert not answer_matches("第3名", "只有3支车队的6辆赛车起跑")
+    assert answer_matches("第3名", "获得第3名")

@@ -95,6 +95,23 @@ def test_not_quantities(text: str) -> None:
     assert find_quantities(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("耗资5亿日圆", [("5亿日圆", "500000000", "日元")]),  # yen, not 5亿 and a day (日)
+        ("植物資源2300多種", [("2300多種", "2300", "种")]),  # the measure word stays with its count
+        ("只有3支车队", [("3支", "3", "支")]),  # 3 teams: no longer a bare 3 that equals 第3名
+    ],
+)
+def test_currencies_and_measure_words(text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert spans(text) == expected
+
+
+@pytest.mark.parametrize("text", ["一部分群众", "一条龙服务", "一种方法"])
+def test_a_chinese_numeral_before_a_measure_word_is_no_count(text: str) -> None:
+    assert spans(text) == []
+
+
 def test_years() -> None:
     qs = find_quantities("2016年以来, in 2020, 5年")
     assert [(q.text, q.is_year) for q in qs] == [("2016年", True), ("2020", True), ("5年", False)]
