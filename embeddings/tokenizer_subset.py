@@ -188,6 +188,10 @@ class _OwnPieces:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
+        # Read from the table's meta rows when it is first opened.
+        self._template: dict[str, Any] = {}
+        self._required: dict[int, tuple[str, float]] = {}
+        self._longest = 0
 
     def _open(self) -> sqlite3.Connection:
         if self._db is None:

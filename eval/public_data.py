@@ -92,6 +92,7 @@ class Article:
 
 
 def stable_hash(text: str) -> int:
+    """A hash of ``text`` that is the same in every process and on every machine (``hash`` is salted)."""
     return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16)
 
 
