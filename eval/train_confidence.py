@@ -128,13 +128,17 @@ def main(argv: list[str] | None = None) -> int:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument(
+        "--reranker", choices=("none", "learned"), default=None, help="retrieval.reranker (default: the config's)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    examples = drafts(*public_training(), "public-train")
-    examples += drafts(*default_training(), "default-dev")
+    overrides = {"retrieval": {"reranker": args.reranker}} if args.reranker else None
+    examples = drafts(*public_training(overrides), "public-train")
+    examples += drafts(*default_training(overrides), "default-dev")
     model, figures = fit(examples)
     provenance = {
-        "command": "python -m eval.train_confidence",
+        "command": "python -m eval.train_confidence" + (f" --reranker {args.reranker}" if args.reranker else ""),
         "trained": datetime.date.today().isoformat(),
         "data": PROVENANCE,
         "examples_by_source": {s: sum(e.source == s for e in examples) for s in ("public-train", "default-dev")},

@@ -42,8 +42,14 @@ _WH = re.compile(
     r"什么时候|多少年|几年|何时|何地|何处|为什么|为何|怎么样|怎样|如何|怎么|哪里|哪儿"
     r"|哪一?[年天]|哪一?[个位种些家国次部本条座所名项类支间场届首段]?|谁|什么|甚么|啥|多少|几|多[大高长远重久深宽]"
 )
-# 哪 with its classifier (哪一位, 哪家, 哪国 …) asks the same thing as 哪个: one key for the features.
-_WH_KEYS = [(re.compile(r"哪一?[年天]"), "哪年"), (re.compile(r"哪一?些"), "哪些"), (re.compile(r"哪一?."), "哪个")]
+# 哪 with its classifier (哪一位, 哪家, 哪国 …) asks the same thing as 哪个: one key for the features. 哪里
+# asks for a place, as 何处 does, and is read before 哪 + any character would take it for 哪个.
+_WH_KEYS = [
+    (re.compile(r"哪一?[年天]"), "哪年"),
+    (re.compile(r"哪一?些"), "哪些"),
+    (re.compile(r"哪里|哪儿|何地|何处"), "哪里"),
+    (re.compile(r"哪一?."), "哪个"),
+]
 _CLAUSE_MARKS = frozenset(",，;；:：。!！?？")
 _PUNCT = re.compile(r"^[^\w《》·．\-]+$")
 _TITLE = re.compile(r"《[^《》]{1,28}》")

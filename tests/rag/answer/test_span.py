@@ -43,6 +43,17 @@ def test_the_span_that_takes_the_wh_words_place_has_the_words_beside_it() -> Non
     assert "echo=0" in by_text["赵盘"] and "echo=0" not in by_text["执导"]  # 执导 repeats the question
 
 
+def test_where_questions_share_one_key_and_which_questions_another() -> None:
+    questions = ("会议在哪里举行?", "會議在哪兒舉行?", "会议于何处举行?", "哪位学者提出?", "哪家公司?")
+    assert {q: Question.read(q).wh for q in questions} == {
+        "会议在哪里举行?": "哪里",
+        "會議在哪兒舉行?": "哪里",
+        "会议于何处举行?": "哪里",
+        "哪位学者提出?": "哪个",
+        "哪家公司?": "哪个",
+    }
+
+
 def test_the_best_span_is_the_one_the_weights_prefer(tmp_path: Path) -> None:
     model = _model(tmp_path, {"left_match=1": 1.0, "right_match=2": 2.0})
     start, end, score = model.best("该片由谁执导?", SENTENCE)
