@@ -156,8 +156,10 @@ class AnswererConfig(_Section):
     # eval/train_confidence.py) or "thresholds" (the two floors below, set by hand on the dev set).
     abstention: Literal["learned", "thresholds"] = "learned"
     # The headline of a question that asks no quantity: the exact span a learned ranker picks in the answering
-    # sentence (rag/answer/span.py, fitted by eval/train_span.py) or "sentence" (the sentence, as quoted).
-    headline: Literal["span", "sentence"] = "span"
+    # sentence (rag/answer/span.py, fitted by eval/train_span.py), "sentence" (the sentence, as quoted) or
+    # "model": the generative model (the backend's, or hybrid_model's for extractive) reads the span out of
+    # the sentence, the ranker's span where its reply is no piece of it (rag/answer/generative/reader.py).
+    headline: Literal["span", "sentence", "model"] = "span"
     min_coverage: float = Field(0.4, ge=0, le=1)
     min_score: float = Field(0.4, ge=0, le=1)
     fallback: Literal["extractive", "abstain"] = "extractive"

@@ -113,7 +113,8 @@ class Pipeline:
         """
         from rag.answer.factory import extractive_answerer
 
-        if self.settings.answerer.backend == "extractive":
+        cfg = self.settings.answerer
+        if cfg.backend == "extractive" and cfg.headline != "model":
             extractive = self.answerer
         else:
             extractive = extractive_answerer(self.settings, self.embedder, self.in_headings)

@@ -30,7 +30,7 @@ from rag.answer.confidence import ConfidenceModel
 from rag.answer.figures import figure_by_measure, lead, unit_compatible
 from rag.answer.grounding import sentences
 from rag.answer.span import KINDS as SPAN_KINDS
-from rag.answer.span import SpanModel
+from rag.answer.span import SpanReader
 from rag.answer.terms import Query, rarity
 from rag.answer.type_score import type_score
 from rag.fold import fold, fold_compact
@@ -53,8 +53,9 @@ class ExtractiveSettings:
     """Weights and abstention thresholds (set on the dev set; see configs/default.yaml).
 
     ``confidence``: the learned abstention decision (``rag.answer.confidence``); None: the two floors
-    ``min_coverage`` and ``min_score``. ``span``: the learned span picker that states a non-quantity
-    answer's name, date or place before its quote (``rag.answer.span``); None: the sentence is the headline.
+    ``min_coverage`` and ``min_score``. ``span``: the span reader that states a non-quantity
+    answer's name, date or place before its quote (``rag.answer.span``, or a model:
+    ``rag.answer.generative.reader``); None: the sentence is the headline.
     """
 
     max_passages: int = 5
@@ -69,7 +70,7 @@ class ExtractiveSettings:
     fallback_margin: float = 0.05
     related: int = 3
     confidence: ConfidenceModel | None = None
-    span: SpanModel | None = None
+    span: SpanReader | None = None
 
 
 class ExtractiveAnswerer:

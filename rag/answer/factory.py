@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from embeddings.base import Embedder
 from rag.answer.base import Answerer
 from rag.config import Settings
 from rag.errors import ModelError
 from rag.profile import load_profile
+
+if TYPE_CHECKING:
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.answer.generative.reader import Generator
 
 # backend name → "module:class" of a generative answerer with ``from_settings(settings, fallback)``.
 GENERATIVE = {
@@ -29,7 +35,7 @@ def extractive_answerer(
     embedder: Embedder | None,
     in_headings: Callable[[str], bool] | None = None,
     confidence: bool = True,
-) -> Answerer:
+) -> ExtractiveAnswerer:
     """The extractive answerer with the configured abstention decision and domain profile.
 
     ``confidence=False`` leaves out the learned decision whatever the config says (its trainer drafts
@@ -48,7 +54,7 @@ def extractive_answerer(
             min_coverage=cfg.min_coverage,
             min_score=cfg.min_score,
             confidence=learned,
-            span=SpanModel() if cfg.headline == "span" else None,
+            span=SpanModel() if cfg.headline in ("span", "model") else None,
         ),
         in_headings,
         load_profile(settings.profile),
@@ -120,13 +126,30 @@ def make_answerer(
         ModelError: A generative model cannot be found or loaded.
     """
     cfg = settings.answerer
-    if cfg.backend == "extractive":
-        return extractive_answerer(settings, embedder, in_headings)
     extractive = extractive_answerer(settings, embedder, in_headings)
+    if cfg.backend == "extractive" and cfg.headline != "model":
+        return extractive
+    # The model: the backend's own, or hybrid_model's for the hybrid (and for the spans of extractive answers).
+    own = cfg.backend not in ("extractive", "hybrid")
+    fallback = extractive if own and cfg.fallback == "extractive" else None
+    model = generative_answerer(settings, cfg.backend if own else cfg.hybrid_model, fallback, in_headings, extractive)
+    if cfg.headline == "model":
+        _read_spans_with(extractive, model)
+    if cfg.backend == "extractive":
+        return extractive
     if cfg.backend == "hybrid":
         from rag.answer.hybrid import HybridAnswerer
 
-        generative = generative_answerer(settings, cfg.hybrid_model, None, in_headings, extractive)
-        return HybridAnswerer(extractive, generative, policy=cfg.hybrid_policy, check=cfg.hybrid_check)
-    fallback = extractive if cfg.fallback == "extractive" else None
-    return generative_answerer(settings, cfg.backend, fallback, in_headings, extractive)
+        return HybridAnswerer(extractive, model, policy=cfg.hybrid_policy, check=cfg.hybrid_check)
+    return model
+
+
+def _read_spans_with(extractive: ExtractiveAnswerer, model: Generator) -> None:
+    """The extractive answerer's spans read by ``model`` (``headline: model``), its ranker the fallback.
+
+    Set after both are built: the generative answerer ranks its prompt's sentences with the extractive one.
+    """
+    from rag.answer.generative.reader import ModelSpanReader
+
+    settings = extractive.settings
+    extractive.settings = replace(settings, span=ModelSpanReader(model, settings.span))

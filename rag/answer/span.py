@@ -23,7 +23,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rag.answer import qtype
 from rag.fold import fold
@@ -251,6 +251,15 @@ def _common_prefix(a: str, b: str) -> int:
     while n < min(len(a), len(b)) and a[n] == b[n]:
         n += 1
     return n
+
+
+class SpanReader(Protocol):
+    """Reads the answer span out of a sentence: ``SpanModel`` here, or a model
+    (``rag.answer.generative.reader.ModelSpanReader``)."""
+
+    def best(self, question: str, sentence: str) -> tuple[int, int, float] | None:
+        """``(start, end, score)`` of the span in ``sentence``, or None when none is likely enough."""
+        ...
 
 
 class SpanModel:

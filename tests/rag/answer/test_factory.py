@@ -58,3 +58,17 @@ def test_hybrid_checks_by_default_with_short_prompts(tmp_path: Path) -> None:
     assert (model.max_passages, model.sentences_per_passage, model.max_sentence_chars) == (3, 2, 100)
     assert model.fallback is None  # its abstention must reach the hybrid
     assert model.sentence_ranker == hybrid.extractive.sentence_scores  # the prompt keeps its best sentences
+
+
+@pytest.mark.parametrize("backend", ["extractive", "hybrid"])
+def test_a_model_headline_reads_spans_with_the_model_and_falls_back_to_the_ranker(backend: str, tmp_path: Path) -> None:
+    from rag.answer.generative.reader import ModelSpanReader
+    from rag.answer.span import SpanModel
+
+    answerer = {"backend": backend, "headline": "model", "hybrid_model": "openai", "base_url": "http://127.0.0.1:9/v1"}
+    built = make_answerer(load_settings(None, {"home": str(tmp_path), "answerer": answerer}), None)
+    extractive = built if backend == "extractive" else built.extractive
+    reader = extractive.settings.span
+    assert isinstance(reader, ModelSpanReader) and isinstance(reader.fallback, SpanModel)
+    if backend == "hybrid":
+        assert reader.model is built.generative  # one model answers, checks and reads

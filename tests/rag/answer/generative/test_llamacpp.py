@@ -47,6 +47,20 @@ def test_a_prompt_can_cap_its_reply_for_the_yes_no_check(smollm: LlamaCppAnswere
 
 
 @pytest.mark.slow
+def test_a_span_read_by_the_model_is_a_piece_of_the_sentence_or_the_rankers(smollm: LlamaCppAnswerer) -> None:
+    from rag.answer.generative.reader import ModelSpanReader
+
+    class Ranker:
+        def best(self, question: str, sentence: str) -> tuple[int, int, float] | None:
+            return 0, 2, 0.5
+
+    sentence = "昌都市共搬迁9.9万人，涉及11个县区。"
+    start, end, score = ModelSpanReader(smollm, Ranker()).best("昌都搬迁了多少人?", sentence)
+    # whatever the tiny model writes: its own words at their offsets, or the ranker's span
+    assert (start, end, score) == (0, 2, 0.5) or (score == 1.0 and 0 <= start < end <= len(sentence))
+
+
+@pytest.mark.slow
 def test_stream_yields_tokens_then_the_answer(smollm: LlamaCppAnswerer) -> None:
     items = list(smollm.stream(Q, hits()))
     assert isinstance(items[-1], Answer)
