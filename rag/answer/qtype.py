@@ -21,9 +21,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         QUANTITY,
         re.compile(
             r"多少|几[个人户家项所万亿年次%]|多大|多高|多长|比例"
-            r"|how (?:many|much)|what (?:percentage|share|proportion|rate)"
-            r"|what (?:was|is|were|are) (?:the )?(?:[\w'-]+ ){0,5}?(?:income|number|amount|total|rate|percentage|share"
-            r"|population|investment|funding|budget|cost|output|value|growth)s?\b"
+            r"|how (?:many|much)|what (?:percentage|share|proportion|rate|ratio)"
+            r"|what (?:total|overall|average|combined) "
+            r"|what (?:was|is|were|are) (?:the )?(?:[\w'-]+ ){0,5}?(?:income|number|amount|total|rate|ratio|percentage"
+            r"|share|population|investment|funding|budget|cost|output|value|growth|length|area|mileage)s?\b"
         ),
     ),
     (PLACE, re.compile(r"在哪里|在哪儿|在哪|什么地方|何处|哪个地方|\bwhere\b")),
@@ -43,7 +44,7 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
         ),
         "元",
     ),
-    (re.compile(r"率|比例|百分|增速|percent|percentage|rate|share|proportion"), "%"),
+    (re.compile(r"率|比例|百分|增速|percent|percentage|rate|ratio|share|proportion"), "%"),
     (
         re.compile(
             r"多少人|几人|人口|劳动力|患者|干部|people|persons|population|residents|tourists|workers|cadres"

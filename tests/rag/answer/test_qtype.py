@@ -18,6 +18,9 @@ from rag.profile import load_profile
         ("How much did Chamdo budget in 2021 for follow-up support to relocated residents?", "元"),
         ("How many poor villages in Shigatse exited poverty?", "个"),
         ("What was Lhasa's urbanisation rate in 2019?", "%"),
+        ("What was the dropout ratio of rural schools in 2018?", "%"),
+        ("What total area of farmland did the county irrigate?", ""),  # a quantity, of no unit the rules know
+        ("What was the length of the new county roads?", ""),
         ("How much credit did the banks extend to herders?", "元"),  # a possessive, not "the", before the measure
         ("拉萨用了几年完成搬迁?", "年"),
         ("这几年全县新修了多少条公路?", ""),  # 这几年 names the period, not the unit asked
