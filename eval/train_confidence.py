@@ -27,9 +27,10 @@ import numpy as np
 
 from eval.gold import GoldItem
 from eval.metrics.answers import answer_correct
-from eval.training_data import PROVENANCE, default_training, public_training
+from eval.training_data import DEFAULT_SETS, PROVENANCE, default_corpus_files, default_training, public_training
 from rag.answer import subject
 from rag.answer.confidence import MODEL_PATH, ConfidenceModel
+from rag.config import REPO_ROOT
 from rag.pipeline import Pipeline
 
 
@@ -131,16 +132,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reranker", choices=("none", "learned"), default=None, help="retrieval.reranker (default: the config's)"
     )
+    parser.add_argument(
+        "--sets",
+        type=Path,
+        nargs="+",
+        default=list(DEFAULT_SETS),
+        help="the default corpus's gold files or folders (default: the dev set and eval/gold/retired/)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     overrides = {"retrieval": {"reranker": args.reranker}} if args.reranker else None
     examples = drafts(*public_training(overrides), "public-train")
-    examples += drafts(*default_training(overrides), "default-dev")
+    examples += drafts(*default_training(overrides, args.sets), "default-dev")
     model, figures = fit(examples)
     provenance = {
-        "command": "python -m eval.train_confidence" + (f" --reranker {args.reranker}" if args.reranker else ""),
+        "command": " ".join(
+            ["python -m eval.train_confidence"]
+            + ([f"--reranker {args.reranker}"] if args.reranker else [])
+            + (["--sets", *map(str, args.sets)] if args.sets != list(DEFAULT_SETS) else [])
+        ),
         "trained": datetime.date.today().isoformat(),
         "data": PROVENANCE,
+        "default_files": [str(f.resolve().relative_to(REPO_ROOT)) for f in default_corpus_files(args.sets)],
         "examples_by_source": {s: sum(e.source == s for e in examples) for s in ("public-train", "default-dev")},
         **figures,
         "seconds": round(time.perf_counter() - started, 1),

@@ -11,7 +11,9 @@ Both trainers (``eval.train_confidence``, ``eval.train_reranker``) read the same
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from eval.gold import GoldItem, load_gold
@@ -28,10 +30,15 @@ PROVENANCE = {
 }
 
 
-def default_corpus_items() -> list[GoldItem]:
-    """The dev set and the retired held-out sets of the default corpus."""
-    files = [p for s in DEFAULT_SETS for p in ([s] if s.is_file() else sorted(s.glob("*.jsonl")))]
-    return [item for f in files for item in load_gold(f)]
+def default_corpus_files(sets: Sequence[Path] = DEFAULT_SETS) -> list[Path]:
+    """The gold files of ``sets`` (files, or folders of ``*.jsonl``): by default the dev set and the retired
+    held-out sets of the default corpus."""
+    return [p for s in sets for p in ([s] if s.is_file() else sorted(s.glob("*.jsonl")))]
+
+
+def default_corpus_items(sets: Sequence[Path] = DEFAULT_SETS) -> list[GoldItem]:
+    """The questions of ``default_corpus_files(sets)``."""
+    return [item for f in default_corpus_files(sets) for item in load_gold(f)]
 
 
 def public_training(overrides: dict[str, Any] | None = None) -> tuple[Pipeline, list[GoldItem]]:
@@ -47,6 +54,8 @@ def public_training(overrides: dict[str, Any] | None = None) -> tuple[Pipeline, 
     return split_pipeline(load_settings(None, {**(overrides or {}), "profile": ""}), split), split.items
 
 
-def default_training(overrides: dict[str, Any] | None = None) -> tuple[Pipeline, list[GoldItem]]:
-    """The default corpus's pipeline and its dev-set questions (``default_corpus_items``)."""
-    return Pipeline.from_config(None, overrides), default_corpus_items()
+def default_training(
+    overrides: dict[str, Any] | None = None, sets: Sequence[Path] = DEFAULT_SETS
+) -> tuple[Pipeline, list[GoldItem]]:
+    """The default corpus's pipeline and the questions of its gold ``sets`` (``default_corpus_items``)."""
+    return Pipeline.from_config(None, overrides), default_corpus_items(sets)

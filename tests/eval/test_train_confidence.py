@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from eval.train_confidence import Example, best_threshold, fit
@@ -34,3 +36,18 @@ def test_a_separable_signal_is_learned() -> None:
     assert model.accepts({"coverage": 0.9, "noise": 0.5}) and not model.accepts({"coverage": 0.1, "noise": 0.5})
     # the ceiling: the 20 wrong drafts of answerable questions are wrong whether answered or not
     assert figures["examples"] == 80 and figures["out_of_fold_accuracy_at_threshold"] == 0.75
+
+
+def test_the_default_corpus_sets_are_files_or_folders_of_gold_files(tmp_path: Path) -> None:
+    from eval.training_data import DEFAULT_SETS, default_corpus_files
+
+    (tmp_path / "retired").mkdir()
+    for name in ("retired/b.jsonl", "retired/a.jsonl", "retired/notes.md", "dev.jsonl"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    sets = [tmp_path / "dev.jsonl", tmp_path / "retired"]
+    assert [p.relative_to(tmp_path).as_posix() for p in default_corpus_files(sets)] == [
+        "dev.jsonl",
+        "retired/a.jsonl",
+        "retired/b.jsonl",
+    ]
+    assert all(p.name != "heldout.jsonl" for p in default_corpus_files(DEFAULT_SETS))  # the live set is never read
