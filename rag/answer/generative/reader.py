@@ -84,14 +84,11 @@ def locate(reply: str, sentence: str) -> tuple[int, int] | None:
     if not text or says_not_found(text):
         return None
     k = sentence.find(text)
-    if k < 0:
-        folded = fold(sentence)
-        if len(folded) != len(sentence):
-            return None
-        k = folded.find(fold(text))
-        if k < 0:
-            return None
-    return k, k + len(text)
+    if k >= 0:
+        return k, k + len(text)
+    folded, wanted = fold(sentence), fold(text)
+    k = folded.find(wanted) if len(folded) == len(sentence) else -1
+    return (k, k + len(wanted)) if k >= 0 and wanted else None
 
 
 class ModelSpanReader:
