@@ -27,7 +27,12 @@ MODEL_PATH = Path(__file__).parent / "models" / "confidence.json"
 
 
 def features(
-    query: Query, best: Candidate, scored: list[Candidate], hits: list[Hit], english: bool
+    query: Query,
+    best: Candidate,
+    scored: list[Candidate],
+    hits: list[Hit],
+    english: bool,
+    passage_dense: float | None = None,
 ) -> dict[str, float]:
     """The signals the model reads, for the drafted answer's sentence ``best``.
 
@@ -37,6 +42,8 @@ def features(
         scored: All candidates, best first by the answerer's score.
         hits: The passages read (their retrieval scores: dense cosine, BM25, fused).
         english: Whether the question is English (its terms are dictionary translations).
+        passage_dense: The best sentence's passage's embedding similarity when retrieval gave it none
+            (found by BM25 alone); None: its dense retrieval score.
 
     Returns:
         Feature name → value.
@@ -45,7 +52,7 @@ def features(
     scores = hits[best.hit_index].scores
     top_bm25 = max((h.scores.get("bm25", 0.0) for h in hits), default=0.0) or 1.0
     x = {
-        "passage_dense": scores.get("dense", 0.0),
+        "passage_dense": scores.get("dense", 0.0) if passage_dense is None else passage_dense,
         "passage_bm25": scores.get("bm25", 0.0) / top_bm25,
         "sentence_length": math.log1p(len(best.text)),
         "coverage": best.coverage,

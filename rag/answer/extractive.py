@@ -129,7 +129,9 @@ class ExtractiveAnswerer:
         if best is None:
             return Draft(None, None, {})
         lang = question_script(question)
-        x = confidence.features(query, best, scored, hits, lang == "en")
+        x = confidence.features(
+            query, best, scored, hits, lang == "en", self._passage_dense(question, hits[best.hit_index])
+        )
         ordered = [best] + [c for c in scored if c is not best]
         headline = self._span(question, query, best) if lang != "en" else None
         answer = compose(query, lang, hits, ordered, lambda c: self._measures(query, c, hits), headline)
@@ -256,6 +258,13 @@ class ExtractiveAnswerer:
             return True
         text = fold(c.text) + "\n" + fold(hits[c.hit_index].chunk.context)
         return any(t.in_text(text) for t in nouns)
+
+    def _passage_dense(self, question: str, hit: Hit) -> float | None:
+        """The passage's embedding similarity to the question: its dense retrieval score, or computed when
+        only BM25 found it (a missing score is no evidence against it)."""
+        if "dense" in hit.scores or self.embedder is None:
+            return None
+        return self._similarities(question, [hit.chunk.text])[0]
 
     def _similarities(self, question: str, texts: list[str]) -> list[float]:
         if self.embedder is None:

@@ -46,3 +46,17 @@ def test_the_answerer_abstains_or_answers_as_the_model_decides() -> None:
     never = ExtractiveAnswerer(settings=ExtractiveSettings(confidence=ConfidenceModel({}, -60.0, 0.5)))
     assert never.answer("大会由谁主持?", REWORDED).abstained
     assert not floors.answer("大会由谁主持?", REWORDED).abstained
+
+
+def test_a_passage_only_bm25_found_gets_its_embedding_similarity_not_zero() -> None:
+    from rag.fold import fold
+    from tests.fakes import FakeEmbedder, char_vector
+
+    text = REWORDED[0].chunk.text
+    bm25_only = [Hit(REWORDED[0].chunk, 1.0, {"bm25": 3.0})]
+    both = [Hit(REWORDED[0].chunk, 1.0, {"bm25": 3.0, "dense": 0.42})]
+    answerer = ExtractiveAnswerer(FakeEmbedder())
+    expected = float(char_vector(text, 64) @ char_vector(fold(QUESTION), 64))
+    assert expected > 0.0
+    assert abs(answerer.draft(QUESTION, bm25_only).features["passage_dense"] - expected) < 1e-6
+    assert answerer.draft(QUESTION, both).features["passage_dense"] == 0.42  # retrieval's own score stands
