@@ -188,6 +188,11 @@ class AnswererConfig(_Section):
     verify: bool = False
 
     @property
+    def uses_model(self) -> bool:
+        """Whether answering loads a generative model (a generative backend, or a model reading spans)."""
+        return self.backend != "extractive" or self.headline == "model"
+
+    @property
     def generative_passages(self) -> int:
         """Passages in a llamacpp/openai prompt: ``prompt_passages``, at most ``max_passages``."""
         return min(self.prompt_passages, self.max_passages)

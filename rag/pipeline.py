@@ -113,8 +113,7 @@ class Pipeline:
         """
         from rag.answer.factory import extractive_answerer
 
-        cfg = self.settings.answerer
-        if cfg.backend == "extractive" and cfg.headline != "model":
+        if not self.settings.answerer.uses_model:
             extractive = self.answerer
         else:
             extractive = extractive_answerer(self.settings, self.embedder, self.in_headings)

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from embeddings.base import Embedder
 from rag.answer import confidence, qtype, subject
 from rag.answer.assembly import compose
@@ -124,13 +126,14 @@ class ExtractiveAnswerer:
             abstention decision, the ``confidence`` features.
         """
         hits = hits[: self.settings.max_passages]
-        query, scored = self._score(question, hits)
+        question_vector = self._question_vector(question) if hits else None
+        query, scored = self._score(question, hits, question_vector)
         best = self._pick(query, scored, hits)
         if best is None:
             return Draft(None, None, {})
         lang = question_script(question)
         x = confidence.features(
-            query, best, scored, hits, lang == "en", self._passage_dense(question, hits[best.hit_index])
+            query, best, scored, hits, lang == "en", self._passage_dense(question_vector, hits[best.hit_index])
         )
         ordered = [best] + [c for c in scored if c is not best]
         headline = self._span(question, query, best) if lang != "en" else None
@@ -174,11 +177,13 @@ class ExtractiveAnswerer:
             ``(passage index, offset of the sentence in the passage's text)`` → score.
         """
         hits = hits[: self.settings.max_passages]
-        _, scored = self._score(question, hits)
+        _, scored = self._score(question, hits, self._question_vector(question) if hits else None)
         return {(c.hit_index, c.start - hits[c.hit_index].chunk.start): c.score for c in scored}
 
     # -- scoring ------------------------------------------------------------------------------
-    def _score(self, question: str, hits: list[Hit]) -> tuple[Query, list[Candidate]]:
+    def _score(
+        self, question: str, hits: list[Hit], question_vector: np.ndarray | None
+    ) -> tuple[Query, list[Candidate]]:
         found = candidates(hits)
         if not found:
             return Query.read(question, [], self.profile), []
@@ -206,7 +211,7 @@ class ExtractiveAnswerer:
         # Rarer question terms among the candidates tell them apart (Chamdo vs Lhasa sections).
         weights = {t: t.factor * w for t, w in rarity(q_terms, folded).items()}
         total = sum(weights.values()) or 1.0
-        sims = self._similarities(question, [c.text for c in found])
+        sims = self._similarities(question_vector, [c.text for c in found])
         for c, f, ctx, sim in zip(found, folded, contexts, sims, strict=True):
             in_text = sum(w for t, w in weights.items() if t.in_text(f))
             in_ctx = sum(w for t, w in weights.items() if not t.in_text(f) and t.in_text(ctx))
@@ -259,19 +264,22 @@ class ExtractiveAnswerer:
         text = fold(c.text) + "\n" + fold(hits[c.hit_index].chunk.context)
         return any(t.in_text(text) for t in nouns)
 
-    def _passage_dense(self, question: str, hit: Hit) -> float | None:
+    def _passage_dense(self, question_vector: np.ndarray | None, hit: Hit) -> float | None:
         """The passage's embedding similarity to the question: its dense retrieval score, or computed when
         only BM25 found it (a missing score is no evidence against it)."""
-        if "dense" in hit.scores or self.embedder is None:
+        if "dense" in hit.scores or question_vector is None:
             return None
-        return self._similarities(question, [hit.chunk.text])[0]
+        return self._similarities(question_vector, [hit.chunk.text])[0]
 
-    def _similarities(self, question: str, texts: list[str]) -> list[float]:
-        if self.embedder is None:
+    def _question_vector(self, question: str) -> np.ndarray | None:
+        """The question's embedding, computed once per answer (None: no embedder)."""
+        return None if self.embedder is None else self.embedder.embed_queries([fold(question)])[0]
+
+    def _similarities(self, question_vector: np.ndarray | None, texts: list[str]) -> list[float]:
+        if question_vector is None or self.embedder is None:
             return [0.0] * len(texts)
-        q = self.embedder.embed_queries([fold(question)])[0]
         p = self.embedder.embed_passages(texts)
-        return (p @ q).astype(float).tolist() if len(p) else []
+        return (p @ question_vector).astype(float).tolist() if len(p) else []
 
     def _abstain(self, lang: str, hits: list[Hit]) -> Answer:
         return abstention(lang, hits, self.settings.related)

@@ -127,7 +127,7 @@ def make_answerer(
     """
     cfg = settings.answerer
     extractive = extractive_answerer(settings, embedder, in_headings)
-    if cfg.backend == "extractive" and cfg.headline != "model":
+    if not cfg.uses_model:
         return extractive
     # The model: the backend's own, or hybrid_model's for the hybrid (and for the spans of extractive answers).
     own = cfg.backend not in ("extractive", "hybrid")

@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 MAX_TOKENS = 24  # a name, a date, a place: a few tokens; a reply cut here that is no piece is not used
 _SYSTEM = "你是阅读理解助手。根据给出的句子回答问题：只从句子中原样摘抄最短的答案片段，不加任何解释或标点。"
 _USER = "句子：<sentence>{sentence}</sentence>\n问题：{question}"
-_EDGE = re.compile(r"^[\s\"'“”‘’「」『』*：:.,，。、；;!！?？]+|[\s\"'“”‘’「」『』*：:.,，。、；;!！?？]+$")
+_MARKS = r"[\s\"'“”‘’「」『』*：:.,，。、；;!！?？]+"  # quotes and stops a reply wraps its span in
+_EDGE = re.compile(f"^{_MARKS}|{_MARKS}$")
 
 
 class Generator(Protocol):
@@ -80,7 +81,8 @@ def locate(reply: str, sentence: str) -> tuple[int, int] | None:
     >>> locate("「趙盤」。", "該片由趙盤執導"), locate("赵盘", "該片由趙盤執導"), locate("张三", "該片由趙盤執導")
     ((3, 5), (3, 5), None)
     """
-    text = _EDGE.sub("", reply.strip().splitlines()[0] if reply.strip() else "")
+    lines = reply.strip().splitlines()
+    text = _EDGE.sub("", lines[0]) if lines else ""
     if not text or says_not_found(text):
         return None
     k = sentence.find(text)
