@@ -19,7 +19,7 @@ the Chinese quote kept as the source has it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -43,11 +43,14 @@ from rag.types import Answer, Hit
 
 @dataclass(frozen=True)
 class Draft:
-    """An answer before the abstention decision: its sentence, its text, the decision's features."""
+    """An answer before the abstention decision: its sentence, its text (with no span headline yet), the
+    decision's features, and what stating the span needs (the question as read, the sentences in order)."""
 
     best: Candidate | None
     answer: Answer | None
     features: dict[str, float]
+    query: Query | None = None
+    ordered: list[Candidate] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class ExtractiveAnswerer:
         # its years and a figure of the asked kind (a near miss for another city or year fails it).
         if subject.missing(question, draft.answer.citations, hits, self.in_headings, self.profile):
             return self._abstain(lang, hits)
-        return draft.answer
+        return self._stated(question, lang, hits, draft)
 
     def draft(self, question: str, hits: list[Hit]) -> Draft:
         """The answer this answerer would give before deciding whether to abstain.
@@ -136,9 +139,18 @@ class ExtractiveAnswerer:
             query, best, scored, hits, lang == "en", self._passage_dense(question_vector, hits[best.hit_index])
         )
         ordered = [best] + [c for c in scored if c is not best]
-        headline = self._span(question, query, best) if lang != "en" else None
-        answer = compose(query, lang, hits, ordered, lambda c: self._measures(query, c, hits), headline)
-        return Draft(best, answer, x)
+        answer = compose(query, lang, hits, ordered, lambda c: self._measures(query, c, hits))
+        return Draft(best, answer, x, query, ordered)
+
+    def _stated(self, question: str, lang: str, hits: list[Hit], draft: Draft) -> Answer:
+        """The accepted draft's answer with its span headline, read only now: a reader model takes longer
+        than the abstention decision, and an abstention states no span."""
+        span = self._span(question, draft.query, draft.best) if lang != "en" else None
+        if span is None:
+            return draft.answer
+        query = draft.query
+        stated = compose(query, lang, hits, draft.ordered, lambda c: self._measures(query, c, hits), span)
+        return stated or draft.answer
 
     def _span(self, question: str, query: Query, c: Candidate) -> str | None:
         """The exact span of the answering sentence that states the answer (None: no span is likely enough).
