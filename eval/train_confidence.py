@@ -61,7 +61,8 @@ def drafts(pipe: Pipeline, items: Iterable[GoldItem], source: str) -> list[Examp
             continue
         row = {"type": item.type, "answers": item.answers, "answer_mode": item.answer_mode}
         answerable = item.type != "unanswerable" and bool(item.answers)
-        out.append(Example(source, d.features, answerable and answer_correct(row, d.answer.text, False), answerable))
+        text = answerer.stated(item.question, hits, d).text  # as answered: with its span headline
+        out.append(Example(source, d.features, answerable and answer_correct(row, text, False), answerable))
     return out
 
 

@@ -115,7 +115,7 @@ class ExtractiveAnswerer:
         # its years and a figure of the asked kind (a near miss for another city or year fails it).
         if subject.missing(question, draft.answer.citations, hits, self.in_headings, self.profile):
             return self._abstain(lang, hits)
-        return self._stated(question, lang, hits, draft)
+        return self.stated(question, hits, draft)
 
     def draft(self, question: str, hits: list[Hit]) -> Draft:
         """The answer this answerer would give before deciding whether to abstain.
@@ -142,9 +142,22 @@ class ExtractiveAnswerer:
         answer = compose(query, lang, hits, ordered, lambda c: self._measures(query, c, hits))
         return Draft(best, answer, x, query, ordered)
 
-    def _stated(self, question: str, lang: str, hits: list[Hit], draft: Draft) -> Answer:
-        """The accepted draft's answer with its span headline, read only now: a reader model takes longer
-        than the abstention decision, and an abstention states no span."""
+    def stated(self, question: str, hits: list[Hit], draft: Draft) -> Answer | None:
+        """A draft's answer as it is given, its span headline read only now: a reader model takes longer
+        than the abstention decision, and an abstention states no span.
+
+        Args:
+            question: The question.
+            hits: The passages the draft was made from.
+            draft: The draft (``draft``).
+
+        Returns:
+            The answer, or None when the draft has none.
+        """
+        if draft.answer is None:
+            return None
+        hits = hits[: self.settings.max_passages]
+        lang = question_script(question)
         span = self._span(question, draft.query, draft.best) if lang != "en" else None
         if span is None:
             return draft.answer

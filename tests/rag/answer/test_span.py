@@ -94,3 +94,22 @@ def test_the_shipped_model_names_its_trainer_and_picks_a_plain_date() -> None:
     sentence = "2018年，拉萨率先在全区实现整体脱贫。"
     start, end, _ = model.best("拉萨哪一年实现整体脱贫?", sentence)
     assert sentence[start:end] == "2018年"
+
+
+def test_the_span_is_read_only_for_an_answer_that_is_given() -> None:
+    from rag.answer.confidence import ConfidenceModel
+
+    class Counting:
+        calls = 0
+
+        def best(self, question: str, sentence: str) -> tuple[int, int, float] | None:
+            Counting.calls += 1
+            return 3, 5, 1.0
+
+    hits = [Hit(Chunk(0, "d0.txt", SENTENCE, 0, len(SENTENCE), ""), 1.0)]
+    never = ExtractiveSettings(confidence=ConfidenceModel({}, -60.0, 0.5), span=Counting())
+    assert ExtractiveAnswerer(settings=never).answer("该片由谁执导?", hits).abstained
+    assert Counting.calls == 0  # an abstention waits for no reader
+    always = ExtractiveSettings(confidence=ConfidenceModel({}, 60.0, 0.5), span=Counting())
+    assert ExtractiveAnswerer(settings=always).answer("该片由谁执导?", hits).text.startswith("赵盘[1]")
+    assert Counting.calls == 1
