@@ -6,7 +6,7 @@ cache), medians of llama.cpp's own timings, then one row per question: the answe
 tokens (``cached`` of them reused from the previous prompt), its first-token and answer seconds,
 and the same for the hybrid's yes/no check of the extractive answer (``-`` when it abstained).
 Retrieval and the extractive answer are done once, outside the timing.
-Run: ``python -m eval.bench_llm --threads 1 2 --questions 3 --lang zh-Hans``.
+Run: ``python -m eval.bench_llm --threads 1 2 --questions 3 --lang zh-Hans [-c FILE]``.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--questions", type=int, default=3)
     parser.add_argument("--lang", default="zh-Hans", choices=sorted(LANGS), help="language of the questions asked")
+    parser.add_argument("-c", "--config", default=None, help="a config file (prompt sizes, model); default: none")
     args = parser.parse_args()
-    pipeline = Pipeline.from_config(None)
+    pipeline = Pipeline.from_config(args.config)
     pipeline.ensure_index()
     cfg = pipeline.settings.answerer
     items = [i for i in load_gold(args.gold) if i.answerable and i.lang == args.lang][: args.questions]
