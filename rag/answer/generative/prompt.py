@@ -29,7 +29,7 @@ from rag.question import question_script
 from rag.types import Hit
 
 MAX_HISTORY_MESSAGES = 6  # earlier turns add little once the question has been rewritten
-TITLE_CHARS = 24  # a passage's title attribute: enough to name the document (a city, a report), not a second passage
+TITLE_CHARS = 32  # a passage's title attribute: its section and who wrote it (a city's office), not a second passage
 # Where a long sentence may be cut (clip); never inside a figure (13,741 or 10:30).
 _CLAUSE_END = re.compile(r"[，；：、]|[,;:](?!\d)")
 
@@ -240,13 +240,36 @@ def clip(sentence: str, score: Callable[[str], float], max_chars: int) -> str:
     return ("…" if a > 0 else "") + sentence[a:b] + ("…" if b < len(sentence) else "")
 
 
+def passage_title(context: str, max_chars: int = TITLE_CHARS) -> str:
+    """A passage's title attribute: the innermost parts of its context that fit in ``max_chars``.
+
+    A chunk's context runs from the document's title and front matter to its nearest section
+    heading. The innermost parts say what the passage is about (its section, the office that wrote
+    it); the outer ones are what every page of the document shares (a masthead). Parts are
+    whitespace-separated; a lone innermost part longer than ``max_chars`` is cut, marked ``…``.
+
+    Example:
+        >>> passage_title("新西藏 2021 增刊 昌都市乡村振兴局 五、易地搬迁", 16)
+        '昌都市乡村振兴局 五、易地搬迁'
+    """
+    parts = context.split()
+    if not parts:
+        return ""
+    kept, length = [parts[-1]], len(parts[-1])
+    for part in reversed(parts[:-1]):
+        if length + 1 + len(part) > max_chars:
+            break
+        kept.insert(0, part)
+        length += 1 + len(part)
+    title = " ".join(kept)
+    return title if len(title) <= max_chars else title[: max_chars - 1] + "…"
+
+
 def passage_block(lang: str, hits: list[Hit], passages: list[str], control_tokens: list[str]) -> str:
     """The fenced, numbered passages."""
     lines = [_LABELS[lang_key(lang)]["data"], "<passages>"]
     for i, (hit, text) in enumerate(zip(hits, passages, strict=False), start=1):
-        context = hit.chunk.context.replace("\n", " ").strip()
-        context = context if len(context) <= TITLE_CHARS else context[: TITLE_CHARS - 1] + "…"
-        title = escape_fence(defuse(context, control_tokens)).replace('"', "'")
+        title = escape_fence(defuse(passage_title(hit.chunk.context), control_tokens)).replace('"', "'")
         attr = f' title="{title}"' if title else ""
         lines.append(f'<passage id="{i}"{attr}>')
         lines.append(escape_fence(defuse(text, control_tokens)).strip())

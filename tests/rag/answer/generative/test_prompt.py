@@ -1,7 +1,15 @@
 from __future__ import annotations
 
 from rag.answer.generative.base import GenerativeAnswerer
-from rag.answer.generative.prompt import clip, defuse, history_turns, instructions, select_sentences, user_message
+from rag.answer.generative.prompt import (
+    clip,
+    defuse,
+    history_turns,
+    instructions,
+    passage_title,
+    select_sentences,
+    user_message,
+)
 from tests.rag.answer.generative.data import INJECTION, PASSAGES, fenced, hits
 
 
@@ -113,3 +121,17 @@ def test_a_ranker_chooses_the_sentences_instead_of_term_matching() -> None:
     # sentences the ranker does not score come after those it does, in text order
     only_lhasa = {text.index("拉萨"): 0.5}.get
     assert select_sentences("昌都搬迁了多少人?", text, 2, rank=only_lhasa) == "林芝很美。 … 拉萨下雪。"
+
+
+def test_a_passage_title_keeps_the_innermost_parts_of_its_context() -> None:
+    # the masthead every page shares goes first; the office and the section stay
+    context = "中共某某委员会主管主办 新某地 增刊 某市乡村振兴局 五、突出易地搬迁"
+    assert passage_title(context, 18) == "某市乡村振兴局 五、突出易地搬迁"
+
+
+def test_a_passage_title_cuts_a_lone_over_long_part() -> None:
+    assert passage_title("前言 " + "很长的标题" * 10, 12) == "很长的标题很长的标题很…"
+
+
+def test_a_passage_without_context_has_no_title() -> None:
+    assert passage_title(" \n ") == ""
