@@ -255,13 +255,12 @@ def passage_title(context: str, max_chars: int = TITLE_CHARS) -> str:
     parts = context.split()
     if not parts:
         return ""
-    kept, length = [parts[-1]], len(parts[-1])
+    title = parts[-1]
     for part in reversed(parts[:-1]):
-        if length + 1 + len(part) > max_chars:
+        longer = f"{part} {title}"
+        if len(longer) > max_chars:
             break
-        kept.insert(0, part)
-        length += 1 + len(part)
-    title = " ".join(kept)
+        title = longer
     return title if len(title) <= max_chars else title[: max_chars - 1] + "…"
 
 
