@@ -63,6 +63,10 @@ _UNIT_HINTS: list[tuple[re.Pattern[str], str]] = [
     ),
 ]
 
+# A question word that asks for a percentage whatever the rest measures.
+_ASKS_PERCENT = re.compile(
+    r"百分之(?:多少|几)|百分比是?多少|\b(?:what|which) (?:percentage|share|proportion|fraction)s?\b"
+)
 
 # "Which county / city / village …": the answer is a name that ends with (or is a place of) that noun.
 _HEAD = re.compile(r"哪(?:一|几|[两二三四五六七八九十])?个?(县|市|区|村|乡|镇|省|地区|部门|单位|机构|企业)")
@@ -111,6 +115,8 @@ def classify(question: str, profile: Profile = EMPTY) -> QuestionType:
         hints = [(h.pattern, h.unit) for h in profile.unit_hints] + _UNIT_HINTS
         found = [(m.end() if last else -m.start(), -i, u) for i, (rx, u) in enumerate(hints) for m in rx.finditer(q)]
         unit = max(found)[2] if found else ""
+        if _ASKS_PERCENT.search(q):
+            unit = "%"  # the question word asks for it (百分之多少的贫困人口 asks a share of people)
     head = ""
     if kind in (WHO, LIST, FACT):
         m = _HEAD.search(q)

@@ -119,3 +119,31 @@ def missing(
         ):
             gaps.append("figure")
     return gaps
+
+
+def wrong_unit(question: str, text: str, profile: Profile = EMPTY) -> bool:
+    """Whether an answer to a quantity question that names a unit states figures, none of them in it.
+
+    The cited sentence can hold the asked figure while the model states another of its figures: a
+    rate answered with an income (发生率为2855元). Years are no figures here; an answer with no
+    figure at all is left to the other checks.
+
+    Args:
+        question: The question answered.
+        text: The answer's text, without citation markers.
+        profile: The corpus's domain profile (its unit words).
+
+    Returns:
+        True when the answer states only figures of another unit.
+
+    Example:
+        >>> wrong_unit("林芝的贫困发生率有多高?", "林芝的贫困发生率为2855元。")
+        True
+        >>> wrong_unit("林芝的贫困发生率有多高?", "从16.42%降至0。")
+        False
+    """
+    kind = qtype.classify(question, profile)
+    if kind.kind != qtype.QUANTITY or not kind.unit:
+        return False
+    figures = [q for q in find_quantities(text) if not q.is_year]
+    return bool(figures) and not any(unit_compatible(kind.unit, q) for q in figures)

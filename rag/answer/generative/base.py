@@ -17,7 +17,8 @@ happens here, the same for every model:
   English with the Chinese figure kept.
 * The answer must be about what was asked (:func:`rag.answer.subject.missing`: the names the
   question shares with the corpus's headings, a quantity question's year, measure and unit, in the
-  cited sentences, their headings or earlier in their passages) and, with ``verify``,
+  cited sentences, their headings or earlier in their passages; ``subject.wrong_unit``: not only
+  figures of another unit than asked) and, with ``verify``,
   the model must say yes when asked whether the cited sentences answer the question
   (:mod:`rag.answer.generative.verify`). Otherwise it is treated as if nothing survived.
 * :meth:`GenerativeAnswerer.judge` puts another answerer's answer to the model (the hybrid's check
@@ -306,13 +307,17 @@ class GenerativeAnswerer:
         if not checked.text or not markers(checked.text):
             return self._fall_back(question, hits, history, prompt.lang, timings)
         final, citations = self._cite(checked.text, prompt, question)
-        if question and not self._on_subject(question, citations, prompt, timings):
+        if question and not self._on_subject(question, final, citations, prompt, timings):
             return self._fall_back(question, hits, history, prompt.lang, timings)
         return Answer(final, citations, False, [], timings)
 
-    def _on_subject(self, question: str, citations: list[Citation], prompt: Prompt, timings: dict[str, float]) -> bool:
-        """Whether the answer is about what was asked: the subject check, then (with ``verify``) the model's yes."""
+    def _on_subject(
+        self, question: str, text: str, citations: list[Citation], prompt: Prompt, timings: dict[str, float]
+    ) -> bool:
+        """Whether ``text`` is about what was asked: the subject check, its figures' unit, ``verify``'s yes."""
         gaps = subject.missing(question, citations, prompt.hits, self.in_headings, self.profile)
+        if subject.wrong_unit(question, MARKER.sub("", text), self.profile):
+            gaps.append("unit")
         if gaps:
             log.debug("the cited sentences miss %s of the question: not answered", gaps)
             return False

@@ -24,6 +24,8 @@ from rag.profile import load_profile
         ("How much credit did the banks extend to herders?", "元"),  # a possessive, not "the", before the measure
         ("拉萨用了几年完成搬迁?", "年"),
         ("这几年全县新修了多少条公路?", ""),  # 这几年 names the period, not the unit asked
+        ("林芝集中了全市百分之多少的贫困人口?", "%"),  # the question word asks a share, of people
+        ("Of the funding, what share came from bank loans?", "%"),  # a share of money, not money
     ],
 )
 def test_the_unit_is_read_from_the_measured_noun(question: str, unit: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answer.subject import missing
+from rag.answer.subject import missing, wrong_unit
 from rag.profile import load_profile
 from rag.types import Chunk, Citation, Hit
 
@@ -80,3 +80,12 @@ def test_the_noun_before_the_question_word_must_be_cited_or_its_head() -> None:
 
 def test_a_verb_before_the_question_word_is_not_what_is_measured() -> None:
     assert missing("林芝的小额信贷惠及多少户?", *_cited("林芝小额信贷覆盖贫困户9400户。")) == []
+
+
+def test_an_answer_stating_only_figures_of_another_unit_than_asked_is_off_the_measure() -> None:
+    question = "拉萨的贫困发生率有多高?"  # a rate: the answer's figure must be a percentage
+    assert wrong_unit(question, "拉萨的贫困发生率为2982元。")
+    assert not wrong_unit(question, "拉萨的贫困发生率从16.42%降至0。")
+    assert not wrong_unit(question, "文件没有给出。")  # no figure: the other checks decide
+    assert not wrong_unit("拉萨的贫困发生率是哪年降到0的?", "2019年。")  # not a quantity question
+    assert not wrong_unit("How many people were relocated?", "About 99,000 people (9.9万人).")
