@@ -27,6 +27,7 @@ from rag.segment import pos_cut
 _QUESTION_WORDS = re.compile(r"一共|总共|多少|几|哪些|哪几|哪个|哪|什么|为什么|为啥|是谁|谁|吗|呢|么")
 
 _WORD = re.compile(r"\w")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 # What a who-question says the person did: the words right after 谁 (是谁主持的 → 主持).
 _AFTER_WHO = re.compile(r"谁(?:来|负责)?([\u4e00-\u9fff]{1,4})")
@@ -131,7 +132,8 @@ def match_terms(question: str, passages: list[str], lexicon: AnyLexicon | None =
     Returns:
         A Chinese question's content terms, one alternative each. An English question's dictionary
         concepts (``rag.crosslingual.translate``) rendered in the passages' words, several alternatives
-        each; a joined compound (贫困村) counts as an alternative of both its parts; only names anchor.
+        each, and any Chinese it writes as written; a joined compound (贫困村) counts as an alternative of
+        both its parts; only names anchor.
 
     Example:
         >>> match_terms("昌都搬迁了多少人?", [])[0]
@@ -176,6 +178,9 @@ def match_terms(question: str, passages: list[str], lexicon: AnyLexicon | None =
         # the counted thing (how many tourists) or what the person did (who gave the work report)
         required = (bool(head) and head in source) or c.source in acts
         out.append(Term(tuple(alternatives), float(c.words), c.name, required))
+    # Chinese written into an English question (paved-road access (通畅)) is the passages' own word.
+    for run in _CJK_RUN.findall(question):
+        out += [Term((t,), can_anchor=flag in postags.NAMES) for t, flag in _tagged_terms(run).items()]
     # A name the dictionary renders but the passages never write (in Tibet, of Nyingchi) stays a term
     # nothing matches, as a Chinese question's would: dropping it would let a sentence about another
     # subject cover the question on its remaining words.

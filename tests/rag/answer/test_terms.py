@@ -66,3 +66,9 @@ def test_an_english_name_the_passages_lack_stays_an_unmatched_anchor() -> None:
     nyingchi = [t for t in terms if "林芝" in t.alternatives]
     assert len(nyingchi) == 1 and nyingchi[0].can_anchor
     assert not any(nyingchi[0].in_text(p) for p in passages)
+
+
+def test_chinese_written_into_an_english_question_is_a_term_as_written() -> None:
+    passages = ["全市道路通达率达100%", "建制村通畅率达85.84%"]
+    terms = match_terms("What share of villages have paved-road access (通暢)?", passages)
+    assert any(t.alternatives == ("通畅",) for t in terms)  # folded to the passages' script
