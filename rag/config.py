@@ -169,7 +169,7 @@ class AnswererConfig(_Section):
     # ``max_passages`` the extractive answerer and seq2seq/causal read). Short prompts: a 2-core CPU
     # reads about 50 tokens a second (eval/bench_llm.py).
     prompt_passages: int = Field(3, ge=1)
-    sentences_per_passage: int = Field(1, ge=0)
+    sentences_per_passage: int = Field(2, ge=0)
     max_sentence_chars: int = Field(100, ge=0)
     n_threads: int = Field(1, ge=1, le=256)
     n_ctx: int = Field(4096, ge=256)

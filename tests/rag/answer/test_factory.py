@@ -55,7 +55,7 @@ def test_hybrid_checks_by_default_with_short_prompts(tmp_path: Path) -> None:
     assert isinstance(hybrid, HybridAnswerer) and hybrid.policy == "check"
     model = hybrid.generative
     assert hybrid.check == "yesno"
-    assert (model.max_passages, model.sentences_per_passage, model.max_sentence_chars) == (3, 1, 100)
+    assert (model.max_passages, model.sentences_per_passage, model.max_sentence_chars) == (3, 2, 100)
     assert model.fallback is None  # its abstention must reach the hybrid
     assert model.sentence_ranker == hybrid.extractive.sentence_scores  # the prompt keeps its best sentences
 
