@@ -50,6 +50,7 @@ def missing(
     hits: list[Hit],
     in_headings: Callable[[str], bool] | None = None,
     profile: Profile = EMPTY,
+    stated: str = "",
 ) -> list[str]:
     """What the question asks about that the answer's cited sentences do not hold.
 
@@ -61,10 +62,12 @@ def missing(
         in_headings: Whether a folded term is a title or heading word of the corpus
             (``Pipeline.in_headings``); None: only the given passages' headings count.
         profile: The corpus's domain profile (units, place names) the question is read with.
+        stated: The answer's own text without citation markers, when it was written by a model
+            (``unit``: it states only figures of another unit than asked, see ``wrong_unit``).
 
     Returns:
         The names and years not found, ``figure`` (a quantity question's cited sentences state no
-        figure of the asked unit) and ``date``; empty when the answer is on the subject.
+        figure of the asked unit), ``unit`` and ``date``; empty when the answer is on the subject.
 
     Example:
         >>> from rag.types import Chunk
@@ -118,6 +121,8 @@ def missing(
             not q.is_year and (not kind.unit or unit_compatible(kind.unit, q)) for q in figures
         ):
             gaps.append("figure")
+        if kind.kind == qtype.QUANTITY and _off_unit(kind, stated):
+            gaps.append("unit")
     return gaps
 
 
@@ -143,7 +148,12 @@ def wrong_unit(question: str, text: str, profile: Profile = EMPTY) -> bool:
         False
     """
     kind = qtype.classify(question, profile)
-    if kind.kind != qtype.QUANTITY or not kind.unit:
+    return kind.kind == qtype.QUANTITY and _off_unit(kind, text)
+
+
+def _off_unit(kind: qtype.QuestionType, text: str) -> bool:
+    """``text`` states figures (not years), none of them in the quantity question's asked unit."""
+    if not kind.unit:
         return False
     figures = [q for q in find_quantities(text) if not q.is_year]
     return bool(figures) and not any(unit_compatible(kind.unit, q) for q in figures)

@@ -17,7 +17,7 @@ happens here, the same for every model:
   English with the Chinese figure kept.
 * The answer must be about what was asked (:func:`rag.answer.subject.missing`: the names the
   question shares with the corpus's headings, a quantity question's year, measure and unit, in the
-  cited sentences, their headings or earlier in their passages; ``subject.wrong_unit``: not only
+  cited sentences, their headings or earlier in their passages; the answer must not state only
   figures of another unit than asked) and, with ``verify``,
   the model must say yes when asked whether the cited sentences answer the question
   (:mod:`rag.answer.generative.verify`). Otherwise it is treated as if nothing survived.
@@ -315,9 +315,7 @@ class GenerativeAnswerer:
         self, question: str, text: str, citations: list[Citation], prompt: Prompt, timings: dict[str, float]
     ) -> bool:
         """Whether ``text`` is about what was asked: the subject check, its figures' unit, ``verify``'s yes."""
-        gaps = subject.missing(question, citations, prompt.hits, self.in_headings, self.profile)
-        if subject.wrong_unit(question, MARKER.sub("", text), self.profile):
-            gaps.append("unit")
+        gaps = subject.missing(question, citations, prompt.hits, self.in_headings, self.profile, MARKER.sub("", text))
         if gaps:
             log.debug("the cited sentences miss %s of the question: not answered", gaps)
             return False

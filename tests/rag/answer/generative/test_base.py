@@ -166,7 +166,7 @@ def test_an_answer_about_another_place_goes_to_the_fallback() -> None:
 
 
 def test_an_answer_stating_another_measure_of_the_cited_sentence_goes_to_the_fallback() -> None:
-    # Grounded (2982元 is in passage 3, which also holds the asked rate) but an income, not a rate.
+    # Grounded (2982元 is in the cited passage, which also holds the asked rate) but an income, not a rate.
     question = "拉萨的贫困发生率有多高?"
     given = hits([("lhasa", "人均纯收入从2015年的2982元增加，贫困发生率从16.42%降至0。", "拉萨市")])
     assert Canned("拉萨的贫困发生率为2982元[1]。", fallback=Fixed()).answer(question, given).text == "extractive"
