@@ -67,9 +67,11 @@ def main() -> None:
         hits = pipeline.search(item.question, cfg.max_passages)
         asked.append((item.question, hits, extractive.answer(item.question, hits)))
     model = resolve_gguf(cfg.model, pipeline.settings.models_dir)
+    more = "always" if cfg.sentence_margin is None else f"beyond the best: within {cfg.sentence_margin}"
     print(
         f"{len(asked)} {args.lang} questions, {cfg.generative_passages} passages x {cfg.sentences_per_passage} "
-        f"sentence(s), sentences cut at {cfg.max_sentence_chars} characters"
+        f"sentence(s) ({more}), "
+        f"sentences cut at {cfg.max_sentence_chars} characters"
     )
     for n in args.threads:
         t = time.perf_counter()

@@ -170,6 +170,10 @@ class AnswererConfig(_Section):
     # reads about 50 tokens a second (eval/bench_llm.py).
     prompt_passages: int = Field(3, ge=1)
     sentences_per_passage: int = Field(2, ge=0)
+    # A passage's sentences after its best are kept only when scored within this of the best (the
+    # extractive answerer's near tie, as its fallback_margin): one sentence where the scorer is sure, two
+    # where a subset's figure and the total's tie (三岩 7211人 beside 昌都 9.9万人). None: always the count.
+    sentence_margin: float | None = Field(0.05, ge=0)
     max_sentence_chars: int = Field(100, ge=0)
     n_threads: int = Field(1, ge=1, le=256)
     n_ctx: int = Field(4096, ge=256)

@@ -49,33 +49,48 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
     out = []
     for i, hit in enumerate(hits):
         c = hit.chunk
-        # A short unpunctuated line reads as a heading; one with figures or enumeration marks is a
-        # piece of a sentence the chunk (or the PDF's layout) cut: keep it as body text.
-        units = [
-            replace(u, heading_level=0)
-            if u.heading_level == 3 and _SENTENCE_PIECE.search(c.text[u.start : u.end])
-            else u
-            for u in split_units(c.text)
-        ]
-        k = 0
-        while k < len(units):
-            unit, end = units[k], units[k].end
-            # A long line that stops mid-sentence was broken by the PDF's layout (村居“美\n\n丽乡村…):
-            # the sentence goes on in the next body line.
-            while (
-                not unit.heading_level
-                and units[k].newline_after
-                and k + 1 < len(units)
-                and not units[k + 1].heading_level
-                and _BROKEN_LINE.search(c.text[units[k].start : units[k].end])
-            ):
-                k += 1
-                end = units[k].end
+        for start, end in sentence_spans(c.text):
+            text = c.text[start:end]
+            if len(fold_compact(text)) >= 6:
+                out.append(Candidate(i, c.start + start, c.start + end, text))
+    return out
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    r"""The body sentences of a passage's ``text``, headings left out, as ``(start, end)`` offsets into it.
+
+    The one reading of a passage's sentences that the extractive candidates, a generative prompt's
+    sentences and a claim's citation share.
+
+    Example:
+        >>> t = "■ 拉萨\n投资36.4亿元实施第二批43个村居“美\n\n丽乡村”建设试点。"
+        >>> [t[s:e] for s, e in sentence_spans(t)]
+        ['投资36.4亿元实施第二批43个村居“美\n\n丽乡村”建设试点。']
+    """
+    # A short unpunctuated line reads as a heading; one with figures or enumeration marks is a
+    # piece of a sentence the chunk (or the PDF's layout) cut: keep it as body text.
+    units = [
+        replace(u, heading_level=0) if u.heading_level == 3 and _SENTENCE_PIECE.search(text[u.start : u.end]) else u
+        for u in split_units(text)
+    ]
+    out = []
+    k = 0
+    while k < len(units):
+        unit, end = units[k], units[k].end
+        # A long line that stops mid-sentence was broken by the PDF's layout (村居“美\n\n丽乡村…):
+        # the sentence goes on in the next body line.
+        while (
+            not unit.heading_level
+            and units[k].newline_after
+            and k + 1 < len(units)
+            and not units[k + 1].heading_level
+            and _BROKEN_LINE.search(text[units[k].start : units[k].end])
+        ):
             k += 1
-            text = c.text[unit.start : end]
-            if len(fold_compact(text)) < 6 or unit.heading_level:
-                continue
-            out.append(Candidate(i, c.start + unit.start, c.start + end, text))
+            end = units[k].end
+        k += 1
+        if not unit.heading_level:
+            out.append((unit.start, end))
     return out
 
 

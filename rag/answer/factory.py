@@ -101,6 +101,7 @@ def wire_generative(
     """
     answerer.verify = settings.answerer.verify
     answerer.max_sentence_chars = settings.answerer.max_sentence_chars
+    answerer.sentence_margin = settings.answerer.sentence_margin
     answerer.in_headings = in_headings
     answerer.profile = load_profile(settings.profile)
     if ranker is not None:

@@ -6,7 +6,8 @@ passage it cites. Sentences that break either rule are dropped; if nothing is le
 the answer becomes an abstention.
 
 Two helpers serve generated answers after the check: :func:`claim_span` finds the sentence of
-a cited passage that holds a claim (so a citation quotes that sentence, not the whole chunk),
+a cited passage that holds a claim (so a citation quotes that sentence, not the whole chunk; the
+sentences the extractive answerer reads, a line a PDF broke mid-sentence joined to the next),
 and :func:`state_figures_in_english` writes each figure of an English answer in English, exactly,
 with the passage's Chinese figure kept beside it (``99,000 people (9.9万人)``).
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.chunking import split_units
+from rag.answer.candidates import sentence_spans
 from rag.fold import fold
 from rag.numbers import Quantity, find_quantities, numbers_grounded, render_english
 
@@ -129,7 +130,7 @@ def claim_span(claim: str, passage: str, hint: str = "") -> tuple[int, int]:
         >>> s, e = claim_span("共搬迁9.9万人[1]。", p); p[s:e]
         '全市涉及贫困人口9.9万人。'
     """
-    units = [(u.start, u.end) for u in split_units(passage) if not u.heading_level]
+    units = sentence_spans(passage)
     if not units:
         return 0, len(passage)
     body = MARKER.sub("", claim)

@@ -5,8 +5,8 @@ prompt, and how it streams it (:class:`GenerativeAnswerer` documents the hooks).
 happens here, the same for every model:
 
 * The prompt (:mod:`rag.answer.generative.prompt`) holds the best ``max_passages`` passages, each
-  cut to its ``sentences_per_passage`` sentences that matter (a long one to its clauses around the
-  question's terms, ``max_sentence_chars``), and is fitted to the context.
+  cut to its best sentence and near ties (``sentences_per_passage``, ``sentence_margin``; a long one to
+  its clauses around the question's terms, ``max_sentence_chars``), and is fitted to the context.
 * The raw output is checked: markers normalised; a reply that opens by saying the passages do not
   answer is an abstention (the model refused); sentences without a marker are dropped;
   :func:`rag.answer.grounding.ground` drops sentences citing a passage not given or stating a figure
@@ -18,9 +18,9 @@ happens here, the same for every model:
 * The answer must be about what was asked (:func:`rag.answer.subject.missing`: the names the
   question shares with the corpus's headings, a quantity question's year, measure and unit, in the
   cited sentences, their headings or earlier in their passages; the answer must not state only
-  figures of another unit than asked) and, with ``verify``,
-  the model must say yes when asked whether the cited sentences answer the question
-  (:mod:`rag.answer.generative.verify`). Otherwise it is treated as if nothing survived.
+  figures of another unit than asked) and, with ``verify``, the model must say yes when asked whether
+  the cited sentences answer the question (:mod:`rag.answer.generative.verify`). Otherwise it is
+  treated as if nothing survived.
 * :meth:`GenerativeAnswerer.judge` puts another answerer's answer to the model (the hybrid's check
   of the extractive answer): answering again from only its cited sentences, or yes/no.
 * When the model wrote claims but none survived, the answer is the ``fallback`` answerer's
@@ -46,14 +46,7 @@ from rag.answer import subject
 from rag.answer.base import Answerer, abstention
 from rag.answer.generative.citing import cite_missing
 from rag.answer.generative.markers import claims, normalize_markers, says_not_found
-from rag.answer.generative.prompt import (
-    Prompt,
-    fit,
-    history_turns,
-    instructions,
-    select_sentences,
-    user_message,
-)
+from rag.answer.generative.prompt import Prompt, fit, history_turns, instructions, select_sentences, user_message
 from rag.answer.generative.verify import Check, answer_check_prompt, reads_found, reads_yes, verification_prompt
 from rag.answer.grounding import (
     MARKER,
@@ -144,6 +137,7 @@ class GenerativeAnswerer:
         # The extractive answerer's sentence scores (``ExtractiveAnswerer.sentence_scores``), when the
         # factory wires it: the prompt then keeps the sentences it ranks best.
         self.sentence_ranker: Callable[[str, list[Hit]], dict[tuple[int, int], float]] | None = None
+        self.sentence_margin: float | None = None  # answerer.sentence_margin: near ties kept beyond the best
 
     def check_budget(self) -> None:
         """Raise ``ModelError`` when ``max_new_tokens`` leaves no room for a prompt."""
@@ -248,6 +242,7 @@ class GenerativeAnswerer:
                 self.max_sentence_chars,
                 self.profile,
                 None if scores is None else (lambda offset, i=i: scores.get((i, offset))),
+                self.sentence_margin,
             )
             for i, h in enumerate(hits)
         ]

@@ -11,6 +11,7 @@ _ANY_MARKER = re.compile(r"[\[［【]\s*(\d+(?:\s*[,，、;；]\s*\d+)*)\s*[\]�
 _REPEATED_MARKER = re.compile(r"(\[\d+\])(?:\s*\1)+")
 # "[passage 1]", "(passage 2)", "资料1" as models sometimes cite instead of [n].
 _WORDY_MARKER = re.compile(r"[\[(（]\s*(?:passage|资料|資料)\s*(\d+)\s*[\])）]", re.IGNORECASE)
+_WORD = re.compile(r"\w")
 
 # Ways a model says the passages do not answer (beyond the exact phrase it was asked to use).
 NOT_FOUND_RE = re.compile(
@@ -75,5 +76,6 @@ def says_not_found(text: str) -> bool:
 
 
 def claims(text: str) -> list[str]:
-    """The sentences of normalised output that make a claim: "not found" remarks and empty pieces removed."""
-    return [x for x in sentences(text) if x.strip() and not says_not_found(x)]
+    """The sentences of normalised output that make a claim: "not found" remarks and pieces with no word
+    beside their markers (a reply of only ``[2][1]``) removed."""
+    return [x for x in sentences(text) if _WORD.search(MARKER.sub("", x)) and not says_not_found(x)]

@@ -6,9 +6,9 @@ KV cache across questions). The user turn holds the passages as DATA, each insid
 look-alikes and the tokenizer's control tokens are broken up, so no passage can close its fence or
 fake a chat turn. Then comes the question and the language to answer in.
 
-Passages are trimmed to the sentences that matter (:func:`select_sentences`: the question's terms,
-as the extractive answerer matches them, and figures for quantity questions), a long sentence to its
-clauses that matter (:func:`clip`), keeping the prompt short.
+Passages are trimmed to the sentences that matter (:func:`select_sentences`: the extractive answerer's
+scores of its own sentences, ``candidates.sentence_spans``, or the question's terms and figures), a long
+sentence to its clauses that matter (:func:`clip`), keeping the prompt short.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.answer import qtype
+from rag.answer.candidates import sentence_spans
 from rag.answer.grounding import MARKER
 from rag.answer.terms import match_terms
-from rag.chunking import split_units
 from rag.crosslingual.lexicon import with_places
 from rag.fold import fold, to_simplified
 from rag.numbers import find_quantities
@@ -155,13 +155,16 @@ def select_sentences(
     max_chars: int = 0,
     profile: Profile = EMPTY,
     rank: Callable[[int], float | None] | None = None,
+    margin: float | None = None,
 ) -> str:
     """``text`` cut to its ``keep`` sentences that matter most to ``question``, in their order.
 
     A sentence scores by ``rank(offset of the sentence in text)`` when given and it scores the sentence
     (the extractive answerer's own sentence scores), else by the question's terms it holds (English
     terms through the dictionary, as the extractive answerer matches them) plus one for stating a figure
-    when a quantity is asked. A kept sentence longer than ``max_chars`` is cut to its clauses that matter
+    when a quantity is asked. With a ``margin``, a sentence after the best is kept only when it scores
+    within ``margin`` of the best (a near tie the model must judge), so most passages show one sentence
+    (None: always ``keep``). A kept sentence longer than ``max_chars`` is cut to its clauses that matter
     (:func:`clip`). Left-out runs are marked ``…``. ``keep <= 0`` keeps everything. ``profile``: the
     corpus's place names.
 
@@ -169,10 +172,10 @@ def select_sentences(
         >>> select_sentences("昌都搬迁了多少人?", "林芝很美。昌都搬迁9.9万人。拉萨下雪。", 1)
         '… 昌都搬迁9.9万人。 …'
     """
-    units = [u for u in split_units(text) if not u.heading_level]
+    units = sentence_spans(text)
     if keep <= 0 or not units:
         return text
-    spans = [text[u.start : u.end] for u in units]
+    spans = [text[start:end] for start, end in units]
     if len(units) <= keep and (max_chars <= 0 or all(len(x) <= max_chars for x in spans)):
         return text
     terms = match_terms(question, [fold(x) for x in spans], with_places(profile.place_names))
@@ -188,8 +191,11 @@ def select_sentences(
     if rank is None:
         scores = [score(x) for x in spans]
     else:  # a sentence the ranker does not score comes after those it does
-        scores = [r if (r := rank(u.start)) is not None else -1.0 for u in units]
-    chosen = sorted(sorted(range(len(units)), key=lambda i: (-scores[i], i))[:keep])
+        scores = [r if (r := rank(start)) is not None else -1.0 for start, _ in units]
+    ranked = sorted(range(len(units)), key=lambda i: (-scores[i], i))[:keep]
+    if margin is not None:
+        ranked = [i for i in ranked if scores[i] >= scores[ranked[0]] - margin]
+    chosen = sorted(ranked)
     parts: list[str] = []
     for n, i in enumerate(chosen):
         if (n == 0 and i > 0) or (n > 0 and i != chosen[n - 1] + 1):

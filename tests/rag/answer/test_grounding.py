@@ -74,3 +74,10 @@ def test_a_quotation_with_full_stops_inside_is_kept_whole() -> None:
 def test_an_unclosed_quotation_mark_does_not_swallow_the_text_after_it() -> None:
     result = ground("报告说“共9.9万人[1]。另有12万人[1]。", {1: "涉及9.9万人"})
     assert result.text == "报告说“共9.9万人[1]。"
+
+
+def test_a_claim_cites_the_whole_sentence_a_pdf_line_break_cut() -> None:
+    # the broken line reads like a heading on its own; the sentence runs on after the blank line
+    p = "■ 拉萨\n投资36.4亿元实施第二批43个村居“美\n\n丽乡村”建设试点,已完成投资3.38亿元。二是整治人居环境。"
+    s, e = claim_span("第二批试点总共投了36.4亿元[1]。", p)
+    assert p[s:e] == "投资36.4亿元实施第二批43个村居“美\n\n丽乡村”建设试点,已完成投资3.38亿元。"

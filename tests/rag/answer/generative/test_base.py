@@ -96,6 +96,11 @@ def test_nothing_grounded_falls_back_or_abstains() -> None:
     assert [c.chunk_id for c in answer.related] == [h.chunk.chunk_id for h in hits()[:3]]
 
 
+def test_a_reply_of_only_markers_goes_to_the_fallback() -> None:
+    # a small model sometimes answers with its citations alone: that states nothing
+    assert Canned("[2][1]", fallback=Fixed()).answer(Q, hits()).text == "extractive"
+
+
 @pytest.mark.parametrize(
     ("raw", "question", "start"),
     [

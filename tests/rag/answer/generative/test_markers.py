@@ -29,3 +29,8 @@ def test_not_found_replies(text: str) -> None:
 
 def test_claims_leave_out_not_found_remarks() -> None:
     assert claims("共9.9万人[1]。文件中没有提到其他数字。") == ["共9.9万人[1]。"]
+
+
+def test_a_reply_of_only_markers_claims_nothing() -> None:
+    assert claims("[2][1]") == []
+    assert claims("[1]。邓小刚[2]。") == ["邓小刚[2]。"]

@@ -123,6 +123,18 @@ def test_a_ranker_chooses_the_sentences_instead_of_term_matching() -> None:
     assert select_sentences("昌都搬迁了多少人?", text, 2, rank=only_lhasa) == "林芝很美。 … 拉萨下雪。"
 
 
+def test_a_margin_keeps_a_second_sentence_only_on_a_near_tie() -> None:
+    text = "全市搬迁9.9万人。三岩片区已搬迁7211人。拉萨下雪。"
+    near = {0: 0.88, text.index("三岩"): 0.90, text.index("拉萨"): 0.20}.get
+    far = {0: 0.60, text.index("三岩"): 0.90, text.index("拉萨"): 0.20}.get
+    assert (
+        select_sentences("昌都搬迁了多少人?", text, 2, rank=near, margin=0.05)
+        == "全市搬迁9.9万人。 三岩片区已搬迁7211人。 …"
+    )
+    assert select_sentences("昌都搬迁了多少人?", text, 2, rank=far, margin=0.05) == "… 三岩片区已搬迁7211人。 …"
+    assert select_sentences("昌都搬迁了多少人?", text, 2, rank=far) == "全市搬迁9.9万人。 三岩片区已搬迁7211人。 …"
+
+
 def test_a_passage_title_keeps_the_innermost_parts_of_its_context() -> None:
     # the masthead every page shares goes first; the office and the section stay
     context = "中共某某委员会主管主办 新某地 增刊 某市乡村振兴局 五、突出易地搬迁"
@@ -135,3 +147,9 @@ def test_a_passage_title_cuts_a_lone_over_long_part() -> None:
 
 def test_a_passage_without_context_has_no_title() -> None:
     assert passage_title(" \n ") == ""
+
+
+def test_a_prompt_shows_a_sentence_a_pdf_line_break_cut_whole() -> None:
+    text = "林芝风景很美。投资36.4亿元实施第二批43个村居“美\n\n丽乡村”建设试点。拉萨下雪。"
+    shown = select_sentences("第二批美丽乡村试点投了多少钱?", text, 1)
+    assert shown == "… 投资36.4亿元实施第二批43个村居“美\n\n丽乡村”建设试点。 …"
