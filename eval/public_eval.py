@@ -10,7 +10,10 @@ the answer's headline (its first sentence) against the gold spans.
 Writes ``predictions.jsonl``, ``metrics.json`` (the ``rag eval`` shape: ``python -m eval.compare`` reads
 it), ``gold.jsonl`` (the split's items; CC BY-SA, see ``eval.public_data.LICENCE``) and ``report.md``.
 
-Usage: ``python -m eval.public_eval --split dev [--limit N] [--answerer NAME] [--out out/public-dev]``
+With ``--english`` the split's questions are asked in their English versions instead
+(``eval.translate_questions``: machine-translated by the local model; items without one are left out).
+
+Usage: ``python -m eval.public_eval --split dev [--english] [--limit N] [--answerer NAME] [--out out/public-dev]``
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import hashlib
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +35,9 @@ from eval.harness import answer_figures, evaluate, select, write_jsonl
 from eval.metrics import breakdown, headline_scores, mean
 from eval.public_data import LICENCE, PUBLIC_DIR, SPLITS, PublicSplit, build_split, gold_rows, load_articles
 from eval.report import fmt, metric_groups, write_markdown
+from eval.translate_questions import english_items, load_translations
 from rag.config import ConfigError, Settings, load_settings
-from rag.errors import RagError
+from rag.errors import InputError, RagError
 from rag.pipeline import Pipeline
 
 KEYS = (
@@ -194,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", default="", help="domain profile (default: none; the public corpus is not the default's)"
     )
     parser.add_argument("--data", type=Path, default=PUBLIC_DIR, help=f"the public QA files (default: {PUBLIC_DIR})")
-    parser.add_argument("--out", type=Path, default=None, help="output directory (default: out/public-SPLIT)")
+    parser.add_argument("--english", action="store_true", help="ask the questions' English versions")
+    parser.add_argument("--out", type=Path, default=None, help="output directory (default: out/public-SPLIT[-en])")
     args = parser.parse_args(argv)
     err = Console(stderr=True)
     overrides: dict[str, Any] = {"profile": args.profile}
@@ -205,7 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config, overrides)
         split = build_split(args.split, load_articles(args.data))
-        run(split, settings, args.out or Path(f"out/public-{args.split}"), args.limit, err=err)
+        if args.english:
+            items = english_items(split.items, load_translations(args.split))
+            if not items:
+                hint = f"python -m eval.translate_questions --split {args.split}"
+                raise InputError(f"no English questions stored for the {args.split} split: {hint}")
+            split = replace(split, items=items)
+        default_out = Path(f"out/public-{args.split}{'-en' if args.english else ''}")
+        run(split, settings, args.out or default_out, args.limit, err=err)
     except (RagError, ConfigError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return getattr(exc, "exit_code", 2)

@@ -1,7 +1,8 @@
 """Fit the extractive answerer's abstention model (``rag/answer/models/confidence.json``).
 
 Examples: the questions of ``eval.training_data`` (public QA training articles over their own index,
-the default corpus's dev sets), answered by the extractive answerer with no abstention. A draft is a
+the default corpus's dev sets; with ``--english`` also the public questions' machine-translated English
+versions, ``eval.translate_questions``), answered by the extractive answerer with no abstention. A draft is a
 positive when the harness would count it correct, a negative when it is wrong or the question has no
 answer in the documents; drafts the subject check would refuse anyway are left out, as are questions
 with no draft. A logistic regression (scikit-learn, at training only; answering reads the JSON) is
@@ -28,10 +29,13 @@ import numpy as np
 from eval.gold import GoldItem
 from eval.metrics.answers import answer_correct
 from eval.training_data import DEFAULT_SETS, PROVENANCE, default_corpus_files, default_training, public_training
+from eval.translate_questions import ENGLISH_PROVENANCE, english_items, load_translations
 from rag.answer import subject
 from rag.answer.confidence import MODEL_PATH, ConfidenceModel
 from rag.config import REPO_ROOT
 from rag.pipeline import Pipeline
+
+SOURCES = ("public-train", "public-train-en", "default-dev")
 
 
 @dataclass
@@ -140,10 +144,18 @@ def main(argv: list[str] | None = None) -> int:
         default=list(DEFAULT_SETS),
         help="the default corpus's gold files or folders (default: the dev set and eval/gold/retired/)",
     )
+    parser.add_argument(
+        "--english",
+        action="store_true",
+        help="add the public questions' English versions (eval/data; off: they lowered out-of-fold accuracy)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     overrides = {"retrieval": {"reranker": args.reranker}} if args.reranker else None
-    examples = drafts(*public_training(overrides), "public-train")
+    public, items = public_training(overrides)
+    examples = drafts(public, items, "public-train")
+    if args.english:
+        examples += drafts(public, english_items(items, load_translations("train")), "public-train-en")
     examples += drafts(*default_training(overrides, args.sets), "default-dev")
     model, figures = fit(examples)
     provenance = {
@@ -151,11 +163,12 @@ def main(argv: list[str] | None = None) -> int:
             ["python -m eval.train_confidence"]
             + ([f"--reranker {args.reranker}"] if args.reranker else [])
             + (["--sets", *map(str, args.sets)] if args.sets != list(DEFAULT_SETS) else [])
+            + (["--english"] if args.english else [])
         ),
         "trained": datetime.date.today().isoformat(),
-        "data": PROVENANCE,
+        "data": PROVENANCE | ({"public-train-en": ENGLISH_PROVENANCE} if args.english else {}),
         "default_files": [str(f.resolve().relative_to(REPO_ROOT)) for f in default_corpus_files(args.sets)],
-        "examples_by_source": {s: sum(e.source == s for e in examples) for s in ("public-train", "default-dev")},
+        "examples_by_source": {s: sum(e.source == s for e in examples) for s in SOURCES},
         **figures,
         "seconds": round(time.perf_counter() - started, 1),
     }
