@@ -14,11 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eval.gold import GoldItem, load_gold
 from rag.config import REPO_ROOT, load_settings
 from rag.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from eval.public_data import PublicSplit
 
 DEFAULT_SETS = (REPO_ROOT / "eval" / "gold" / "dev.jsonl", REPO_ROOT / "eval" / "gold" / "retired")
 # Public training articles asked / distractors / left out (their questions: near-miss unanswerables).
@@ -47,11 +50,17 @@ def public_training(overrides: dict[str, Any] | None = None) -> tuple[Pipeline, 
     Args:
         overrides: Config overrides on top of the defaults (the profile is always none).
     """
-    from eval.public_data import build_split, load_articles
     from eval.public_eval import split_pipeline
 
-    split = replace(build_split("train", load_articles(), sizes=TRAIN_SIZES), name="train-confidence")
+    split = replace(public_training_split(), name="train-confidence")
     return split_pipeline(load_settings(None, {**(overrides or {}), "profile": ""}), split), split.items
+
+
+def public_training_split() -> PublicSplit:
+    """The public training articles (``TRAIN_SIZES``) and their questions, as the trainers read them."""
+    from eval.public_data import build_split, load_articles
+
+    return build_split("train", load_articles(), sizes=TRAIN_SIZES)
 
 
 def default_training(

@@ -53,7 +53,8 @@ def usable(reply: str) -> str | None:
         >>> usable("How many people play chess?"), usable("How many people play西洋棋?")
         ('How many people play chess?', None)
     """
-    line = reply.strip().splitlines()[0].strip().strip('"“”') if reply.strip() else ""
+    text = reply.strip()
+    line = text.splitlines()[0].strip().strip('"“”') if text else ""
     if not line or _CJK.search(line) or len(_WORDS.findall(line)) < 3:
         return None
     return line
@@ -66,11 +67,14 @@ def load_translations(split: str, path: Path | None = None) -> dict[str, str]:
         split: ``train`` or ``dev``.
         path: The file to read (default: ``translations_path(split)``).
     """
-    path = path or translations_path(split)
+    return {r["id"]: r["en"] for r in stored(path or translations_path(split)) if r.get("en")}
+
+
+def stored(path: Path) -> list[dict]:
+    """The rows of a translations file (rejected replies included, ``en: null``); none when it is missing."""
     if not path.exists():
-        return {}
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {r["id"]: r["en"] for r in rows if r.get("en")}
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def english_items(items: list[GoldItem], translations: dict[str, str]) -> list[GoldItem]:
@@ -85,7 +89,7 @@ def english_items(items: list[GoldItem], translations: dict[str, str]) -> list[G
 def main(argv: list[str] | None = None) -> int:
     """The command line."""
     from eval.public_data import build_split, load_articles
-    from eval.training_data import TRAIN_SIZES
+    from eval.training_data import public_training_split
     from rag.answer.generative.gguf_models import resolve_gguf
     from rag.answer.generative.llamacpp import start_server
     from rag.config import load_settings
@@ -97,12 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="a .gguf path or installed name (default: the config's)")
     args = parser.parse_args(argv)
     settings = load_settings(None)
-    split = build_split(args.split, load_articles(), sizes=TRAIN_SIZES if args.split == "train" else None)
+    # The training split as the trainers build it, so the ids are theirs.
+    split = public_training_split() if args.split == "train" else build_split("dev", load_articles())
     path = translations_path(args.split)
     path.parent.mkdir(parents=True, exist_ok=True)
-    done = set()
-    if path.exists():
-        done = {json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    done = {r["id"] for r in stored(path)}
     todo = [i for i in split.items if i.id not in done]
     if args.limit:
         todo = todo[: args.limit]
